@@ -1,0 +1,68 @@
+"""``create_app``: the Connexion AsyncApp that serves the three specs on one host."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
+from starlette.exceptions import HTTPException
+
+from .auth import PlatformBearerHandler
+from .clock import Clock, SystemClock
+from .config import Settings
+from .errors import error_response
+from .middleware import BodySizeLimit, RequestJournal, SwaggerUIPerAPI
+from .platform import Platform
+from .routing import HandlerResolver
+from .spec import API_FILES, bundled_spec_dir, iter_operations, load_spec
+from .store import SqliteStore, Store
+from .validation import VALIDATOR_MAP
+
+__all__ = ["create_app", "DATABASE_FILE"]
+
+DATABASE_FILE = "biway-mock.sqlite3"
+
+
+def open_store(settings: Settings) -> SqliteStore:
+    if settings.data_dir is None:
+        return SqliteStore()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteStore(settings.data_dir / DATABASE_FILE)
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None,
+               clock: Clock | None = None) -> AsyncApp:
+    """The mock as an ASGI app; ``app.platform`` is its state, for the CLI and fixtures."""
+    settings = settings or Settings.from_env()
+    store = store or open_store(settings)
+    clock = clock or SystemClock()
+    platform = Platform(store, clock, settings)
+    spec_dir = settings.spec_dir or bundled_spec_dir()
+
+    middlewares = [SwaggerUIPerAPI if m is SwaggerUIMiddleware else m
+                   for m in ConnexionMiddleware.default_middlewares]
+    app = AsyncApp(
+        __name__,
+        middlewares=middlewares,
+        security_map={"bearer": partial(PlatformBearerHandler, platform.authenticate)},
+        validator_map=VALIDATOR_MAP,
+        strict_validation=True,
+    )
+    for api in API_FILES:
+        spec = load_spec(spec_dir, api)
+        app.add_api(
+            spec,
+            name=api,
+            resolver=HandlerResolver(platform, list(iter_operations(spec, api))),
+            swagger_ui_options=SwaggerUIOptions(spec_path=f"/openapi/{api}.json", swagger_ui_path=f"/docs/{api}"),
+        )
+    for exception in (Exception, HTTPException, ProblemException):
+        app.add_error_handler(exception, error_response)
+    app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, store=store, clock=clock)
+    app.add_middleware(BodySizeLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
+    app.platform = platform  # type: ignore[attr-defined]
+    return app

@@ -1,0 +1,50 @@
+"""The ``biway-mock`` command."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import click
+import uvicorn
+
+from .app import create_app
+from .config import Settings
+from .spec import API_FILES
+
+__all__ = ["main"]
+
+
+@click.group()
+@click.version_option(package_name="biway-mock")
+def main() -> None:
+    """biway-mock: a stateful mock of the Bi-way messaging API, and its contract harness."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on.  [default: 127.0.0.1]")
+@click.option("--port", type=int, default=None, help="Port; 0 picks a free one.  [default: 8080]")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep state in a SQLite file there (it survives restarts); in memory without it.")
+@click.option("--partner-key", default=None, help="The partner's API key.  [default: partner-test-key]")
+@click.option("--spec-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Serve these spec files (account.yaml, messenger.yaml, control.yaml) instead of the bundled ones.")
+@click.option("--public-url", default=None, help="The URL clients use to reach the mock (for chat URLs).")
+def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key: str | None,
+          spec_dir: Path | None, public_url: str | None) -> None:
+    """Start the mock server."""
+    settings = Settings.from_env(host=host, port=port, data_dir=data_dir, partner_key=partner_key,
+                                 spec_dir=spec_dir, public_url=public_url)
+    app = create_app(settings)
+    # Bind first so that --port 0 can print the port it got.
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    url = f"http://{settings.host}:{sock.getsockname()[1]}"
+    click.echo(f"biway-mock listening on {url}")
+    click.echo(f"  partner key: {settings.partner_key}")
+    click.echo(f"  state: {settings.data_dir or 'in memory'}")
+    for api in API_FILES:
+        click.echo(f"  docs ({api}): {url}/docs/{api}/")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])

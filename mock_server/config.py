@@ -1,0 +1,46 @@
+"""Settings: defaults, then ``BIWAY_*`` environment variables, then explicit overrides."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: Where the SQLite file lives; None keeps state in memory.
+    data_dir: Path | None = None
+    partner_key: str = "partner-test-key"
+    #: The partner's account id, as events and callback registrations name it.
+    partner_id: str = "partner"
+    #: A folder with account.yaml, messenger.yaml and control.yaml; None uses the bundled ones.
+    spec_dir: Path | None = None
+    #: Bodies larger than this answer 413 (a 100,000-recipient broadcast is about 1.6 MB).
+    max_body_bytes: int = 8 * 1024 * 1024
+    #: The URL clients reach the mock at (chat URLs are built on it); None: from each request.
+    public_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f"BIWAY_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _convert(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)
+
+
+def _convert(name: str, raw: str) -> Any:
+    if name in ("port", "max_body_bytes"):
+        return int(raw)
+    if name in ("data_dir", "spec_dir"):
+        return Path(raw)
+    return raw

@@ -1,0 +1,124 @@
+"""ASGI middlewares around Connexion's stack: the request journal, the body size limit, docs."""
+
+from __future__ import annotations
+
+import typing as t
+
+import orjson
+from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware, _original_scope
+from starlette.datastructures import Headers
+from starlette.routing import Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .clock import Clock, format_time
+from .errors import CONTRACT_CODES, PayloadTooLarge
+from .store import JournalEntry, Store
+
+__all__ = ["RequestJournal", "BodySizeLimit", "SwaggerUIPerAPI"]
+
+#: Paths that are the mock's own (control API, docs): the journal records clients' calls only.
+_OWN_PREFIXES = ("/_mock/", "/docs/", "/openapi/")
+
+
+class RequestJournal:
+    """Records each request with its status and, when it broke the contract, what it broke.
+
+    It sits outside Connexion's exception middleware, so it sees the final answer: a 4xx whose
+    code is one of :data:`~mock_server.errors.CONTRACT_CODES` lists the request's violations.
+    """
+
+    def __init__(self, app: ASGIApp, store: Store, clock: Clock) -> None:
+        self.app = app
+        self.store = store
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_OWN_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        # Connexion's routing writes the operation id into this dict (shared by scope copies).
+        extensions = scope.setdefault("extensions", {})
+        status = 500
+        error_body: list[bytes] = []
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and status >= 400:
+                error_body.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            routing = extensions.get("connexion_routing", {})
+            self.store.journal(JournalEntry(
+                at=format_time(self.clock.now()),
+                method=scope["method"],
+                path=scope["path"],
+                operation_id=routing.get("operation_id"),
+                status=status,
+                violations=_violations(b"".join(error_body)),
+            ))
+
+
+def _violations(body: bytes) -> list[dict[str, str]]:
+    if not body:
+        return []
+    try:
+        error = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return []
+    if not isinstance(error, dict) or error.get("code") not in CONTRACT_CODES:
+        return []
+    return error.get("errors") or [{"field": "", "message": str(error.get("message", ""))}]
+
+
+class BodySizeLimit:
+    """Refuses bodies over the limit with 413, declared (Content-Length) or streamed (chunked)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise PayloadTooLarge(self.max_bytes)
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise PayloadTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+class SwaggerUIPerAPI(SwaggerUIMiddleware):
+    """Connexion's Swagger UI middleware, for several APIs that share one base path.
+
+    Connexion mounts each API's docs router at its base path; with every API at ``""`` the first
+    mount swallows the others' docs. Here each new API's router falls through to the routers
+    added before it, so ``/docs/account/``, ``/docs/messenger/`` and ``/docs/control/`` all work.
+    Relies on Connexion 3.3 internals (``SwaggerUIAPI``, ``_original_scope``): the version is
+    pinned and ``tests/mock_server/test_app.py`` serves all three UIs.
+    """
+
+    def add_api(self, specification: t.Any, base_path: str | None = None,
+                arguments: dict[str, t.Any] | None = None, **kwargs: t.Any) -> None:
+        previous = self.router
+
+        async def fall_through(_scope: Scope, receive: Receive, send: Send) -> None:
+            await previous(_original_scope.get(), receive, send)
+
+        api = SwaggerUIAPI(specification, base_path=base_path, arguments=arguments, default=fall_through, **kwargs)
+        self.router = Router(default=self.default_fn)
+        self.router.mount(api.base_path, app=api.router)

@@ -1,0 +1,275 @@
+"""Where state lives: a small typed interface and its SQLite implementation.
+
+Resources are documents (their JSON as a GET returns it) with a few indexed columns; events
+are appended in the same transaction as the state change that caused them, so a crash never
+keeps one without the other (the outbox that webhook delivery reads). In memory by default;
+a file (WAL) when the server is given ``--data-dir``.
+"""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from .errors import BadRequest, FieldError
+
+__all__ = ["Record", "Event", "Page", "Store", "SqliteStore", "JournalEntry"]
+
+
+@dataclass
+class Record:
+    """A stored resource. ``data`` is its representation; ``owner`` the tenant it belongs to."""
+
+    kind: str
+    id: str
+    owner: str
+    data: dict[str, Any]
+    #: A value unique per (kind, owner), e.g. a template's name or a lower-cased keyword.
+    key: str | None = None
+    #: The resource this one is listed under (a broadcast's messages).
+    parent: str | None = None
+
+    @property
+    def status(self) -> str:
+        return str(self.data["status"])
+
+
+@dataclass(frozen=True)
+class Event:
+    """One envelope of the spec's callback schema, ready to send."""
+
+    id: str
+    type: str
+    account_id: str
+    resource_id: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+    def as_body(self) -> dict[str, Any]:
+        return {"items": self.items, "nextCursor": self.next_cursor}
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    at: str
+    method: str
+    path: str
+    operation_id: str | None
+    status: int
+    violations: list[dict[str, str]]
+
+
+class Store(Protocol):
+    def get(self, id: str) -> Record | None: ...
+    def find(self, kind: str, key: str, owner: str | None = None) -> Record | None: ...
+    def insert(self, records: Sequence[Record], events: Sequence[Event] = ()) -> None: ...
+    def update(self, records: Sequence[Record], events: Sequence[Event] = ()) -> None: ...
+    def delete(self, id: str) -> None: ...
+    def list_page(self, kind: str, *, owner: str | None = None, parent: str | None = None,
+                  limit: int = 20, cursor: str | None = None) -> Page: ...
+    def events_page(self, *, type: str | None = None, account_id: str | None = None,
+                    resource_id: str | None = None, limit: int = 100, cursor: str | None = None) -> Page: ...
+    def journal(self, entry: JournalEntry) -> None: ...
+    def recent_requests(self, limit: int) -> list[dict[str, Any]]: ...
+    def reset(self) -> None: ...
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS resources (
+    seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+    id     TEXT NOT NULL UNIQUE,
+    kind   TEXT NOT NULL,
+    owner  TEXT NOT NULL,
+    parent TEXT,
+    key    TEXT,
+    data   BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS resources_by_owner ON resources (kind, owner, seq);
+CREATE INDEX IF NOT EXISTS resources_by_parent ON resources (parent, seq) WHERE parent IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS resources_by_key ON resources (kind, owner, key) WHERE key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT NOT NULL UNIQUE,
+    type        TEXT NOT NULL,
+    account_id  TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    body        BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_resource ON events (resource_id, seq);
+CREATE TABLE IF NOT EXISTS requests (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at           TEXT NOT NULL,
+    method       TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    operation_id TEXT,
+    status       INTEGER NOT NULL,
+    violations   BLOB NOT NULL
+);
+"""
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"s{seq}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw.startswith("s") and raw[1:].isdigit():
+            return int(raw[1:])
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise BadRequest("The cursor is not one this server gave.", [FieldError("query.cursor", "is not a valid cursor")])
+
+
+class SqliteStore:
+    """The :class:`Store` on one SQLite connection (the server calls it from its event loop)."""
+
+    #: How many requests the journal keeps.
+    JOURNAL_SIZE = 1000
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None, check_same_thread=False)
+        if path:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._journal_count = 0
+
+    # -- resources -------------------------------------------------------------------------
+
+    def get(self, id: str) -> Record | None:
+        row = self._db.execute("SELECT kind, id, owner, data, key, parent FROM resources WHERE id = ?", (id,)).fetchone()
+        return self._record(row) if row else None
+
+    def find(self, kind: str, key: str, owner: str | None = None) -> Record | None:
+        sql = "SELECT kind, id, owner, data, key, parent FROM resources WHERE kind = ? AND key = ?"
+        args: tuple[Any, ...] = (kind, key)
+        if owner is not None:
+            sql, args = sql + " AND owner = ?", (*args, owner)
+        row = self._db.execute(sql, args).fetchone()
+        return self._record(row) if row else None
+
+    def insert(self, records: Sequence[Record], events: Sequence[Event] = ()) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO resources (id, kind, owner, parent, key, data) VALUES (?, ?, ?, ?, ?, ?)",
+                [(r.id, r.kind, r.owner, r.parent, r.key, orjson.dumps(r.data)) for r in records],
+            )
+            self._append_events(events)
+
+    def update(self, records: Sequence[Record], events: Sequence[Event] = ()) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE resources SET data = ?, key = ? WHERE id = ?",
+                [(orjson.dumps(r.data), r.key, r.id) for r in records],
+            )
+            self._append_events(events)
+
+    def delete(self, id: str) -> None:
+        self._db.execute("DELETE FROM resources WHERE id = ?", (id,))
+
+    def list_page(self, kind: str, *, owner: str | None = None, parent: str | None = None,
+                  limit: int = 20, cursor: str | None = None) -> Page:
+        clauses, args = ["kind = ?", "seq > ?"], [kind, _decode_cursor(cursor)]
+        if owner is not None:
+            clauses.append("owner = ?")
+            args.append(owner)
+        if parent is not None:
+            clauses.append("parent = ?")
+            args.append(parent)
+        rows = self._db.execute(
+            f"SELECT seq, data FROM resources WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
+            (*args, limit + 1),
+        ).fetchall()
+        return self._page(rows, limit)
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _append_events(self, events: Sequence[Event]) -> None:
+        if events:
+            self._db.executemany(
+                "INSERT INTO events (id, type, account_id, resource_id, body) VALUES (?, ?, ?, ?, ?)",
+                [(e.id, e.type, e.account_id, e.resource_id, orjson.dumps(e.body)) for e in events],
+            )
+
+    def events_page(self, *, type: str | None = None, account_id: str | None = None,
+                    resource_id: str | None = None, limit: int = 100, cursor: str | None = None) -> Page:
+        clauses, args = ["seq > ?"], [_decode_cursor(cursor)]
+        for column, value in (("type", type), ("account_id", account_id), ("resource_id", resource_id)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        rows = self._db.execute(
+            f"SELECT seq, body FROM events WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
+            (*args, limit + 1),
+        ).fetchall()
+        return self._page(rows, limit)
+
+    # -- journal ---------------------------------------------------------------------------
+
+    def journal(self, entry: JournalEntry) -> None:
+        self._db.execute(
+            "INSERT INTO requests (at, method, path, operation_id, status, violations) VALUES (?, ?, ?, ?, ?, ?)",
+            (entry.at, entry.method, entry.path, entry.operation_id, entry.status, orjson.dumps(entry.violations)),
+        )
+        self._journal_count += 1
+        if self._journal_count % 100 == 0:
+            self._db.execute(
+                "DELETE FROM requests WHERE seq <= (SELECT MAX(seq) FROM requests) - ?", (self.JOURNAL_SIZE,)
+            )
+
+    def recent_requests(self, limit: int) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT seq, at, method, path, operation_id, status, violations FROM requests ORDER BY seq DESC LIMIT ?",
+            (min(limit, self.JOURNAL_SIZE),),
+        ).fetchall()
+        return [
+            {"seq": seq, "at": at, "method": method, "path": path, "operationId": operation_id,
+             "status": status, "violations": orjson.loads(violations)}
+            for seq, at, method, path, operation_id, status, violations in rows
+        ]
+
+    # -- whole store -----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        with self._transaction():
+            for table in ("resources", "events", "requests"):
+                self._db.execute(f"DELETE FROM {table}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _transaction(self) -> sqlite3.Connection:
+        # With isolation_level=None, the connection's context manager does not open a
+        # transaction: BEGIN explicitly, and let ``with`` commit or roll back.
+        self._db.execute("BEGIN")
+        return self._db
+
+    @staticmethod
+    def _record(row: tuple[Any, ...]) -> Record:
+        kind, id, owner, data, key, parent = row
+        return Record(kind, id, owner, orjson.loads(data), key, parent)
+
+    @staticmethod
+    def _page(rows: list[tuple[int, bytes]], limit: int) -> Page:
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page([orjson.loads(body) for _, body in rows], _encode_cursor(rows[-1][0]) if more else None)
