@@ -7,6 +7,7 @@ from functools import partial
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
@@ -15,7 +16,7 @@ from .auth import PlatformBearerHandler
 from .clock import Clock, SystemClock
 from .config import Settings
 from .errors import error_response
-from .middleware import BodySizeLimit, RequestJournal, SwaggerUIPerAPI
+from .middleware import BodySizeLimit, RequestJournal, RoutingPerAPI, SwaggerUIPerAPI
 from .platform import Platform
 from .routing import HandlerResolver
 from .spec import API_FILES, bundled_spec_dir, iter_operations, load_spec
@@ -43,8 +44,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     platform = Platform(store, clock, settings)
     spec_dir = settings.spec_dir or bundled_spec_dir()
 
-    middlewares = [SwaggerUIPerAPI if m is SwaggerUIMiddleware else m
-                   for m in ConnexionMiddleware.default_middlewares]
+    # Our three APIs share the base path "": two of Connexion's middlewares need fixing for that.
+    replacements = {SwaggerUIMiddleware: SwaggerUIPerAPI, RoutingMiddleware: RoutingPerAPI}
+    middlewares = [replacements.get(m, m) for m in ConnexionMiddleware.default_middlewares]
     app = AsyncApp(
         __name__,
         middlewares=middlewares,
@@ -63,6 +65,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     for exception in (Exception, HTTPException, ProblemException):
         app.add_error_handler(exception, error_response)
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, store=store, clock=clock)
-    app.add_middleware(BodySizeLimit, position=MiddlewarePosition.BEFORE_ROUTING, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, position=MiddlewarePosition.BEFORE_SECURITY, max_bytes=settings.max_body_bytes)
     app.platform = platform  # type: ignore[attr-defined]
     return app

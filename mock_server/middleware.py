@@ -5,16 +5,17 @@ from __future__ import annotations
 import typing as t
 
 import orjson
+from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware, _original_scope
 from starlette.datastructures import Headers
-from starlette.routing import Router
+from starlette.routing import Mount, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .clock import Clock, format_time
 from .errors import CONTRACT_CODES, PayloadTooLarge
 from .store import JournalEntry, Store
 
-__all__ = ["RequestJournal", "BodySizeLimit", "SwaggerUIPerAPI"]
+__all__ = ["RequestJournal", "BodySizeLimit", "RoutingPerAPI", "SwaggerUIPerAPI"]
 
 #: Paths that are the mock's own (control API, docs): the journal records clients' calls only.
 _OWN_PREFIXES = ("/_mock/", "/docs/", "/openapi/")
@@ -121,4 +122,26 @@ class SwaggerUIPerAPI(SwaggerUIMiddleware):
 
         api = SwaggerUIAPI(specification, base_path=base_path, arguments=arguments, default=fall_through, **kwargs)
         self.router = Router(default=self.default_fn)
+        self.router.mount(api.base_path, app=api.router)
+
+
+class RoutingPerAPI(RoutingMiddleware):
+    """Connexion's routing middleware, fixed for three or more APIs on one base path.
+
+    Connexion chains APIs that share a base path by making the new API the fallback of *every*
+    earlier one, so with account, messenger and control all at ``""`` the account API falls
+    through straight to control and the messenger API is never reached. Here each new API is
+    appended at the end of the chain instead.
+    """
+
+    def add_api(self, specification: t.Any, base_path: str | None = None,
+                arguments: dict[str, t.Any] | None = None, **kwargs: t.Any) -> None:
+        api = RoutingAPI(specification, base_path=base_path, arguments=arguments, next_app=self.app, **kwargs)
+        for route in self.router.routes:
+            if isinstance(route, Mount) and route.path == api.base_path:
+                tail = route.app
+                while isinstance(tail.default, Router):
+                    tail = tail.default
+                tail.default = api.router
+                return
         self.router.mount(api.base_path, app=api.router)

@@ -8,7 +8,8 @@ __all__ = ["siret_problem", "placeholders", "render"]
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
-#: La Poste's establishments share this SIREN; their SIRETs use a digit-sum check instead of Luhn.
+#: La Poste's establishments share this SIREN: too many for Luhn alone, so INSEE also accepts
+#: a SIRET whose digits add up to a multiple of five (its headquarters is plain Luhn).
 _LA_POSTE_SIREN = "356000000"
 
 
@@ -26,8 +27,8 @@ def siret_problem(siret: str) -> str | None:
     """Why this 14-digit SIRET cannot be a real one, or None when it can."""
     if set(siret) == {"0"}:
         return "is not a valid SIRET (no establishment has an all-zero SIRET)"
-    if siret.startswith(_LA_POSTE_SIREN):
-        return None if sum(map(int, siret)) % 5 == 0 else "is not a valid SIRET (La Poste check digit)"
+    if siret.startswith(_LA_POSTE_SIREN) and sum(map(int, siret)) % 5 == 0:
+        return None
     if not _luhn_valid(siret):
         return "is not a valid SIRET (Luhn check failed)"
     return None
