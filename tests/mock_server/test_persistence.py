@@ -1,0 +1,24 @@
+"""With --data-dir, state and events survive a restart, even a kill -9 (they are committed before the answer)."""
+
+import pytest
+from support import Api
+
+
+@pytest.mark.parametrize("kill", [False, True], ids=["terminate", "kill-9"])
+def test_state_survives_a_restart(launch, tmp_path, kill):
+    first = launch("--data-dir", str(tmp_path))
+    api = Api(first.url)
+    customer = api.create_customer()
+    api.transition("customers", customer["id"], "VERIFIED")
+    first.stop(kill=kill)
+
+    second = launch("--data-dir", str(tmp_path))
+    api = Api(second.url)
+    assert api.get(f"/client/customer/{customer['id']}").json()["status"] == "VERIFIED"
+    assert [e["state"] for e in api.events(resourceId=customer["id"])] == ["PENDING_VERIFICATION", "VERIFIED"]
+    second.stop()
+
+
+def test_in_memory_state_starts_empty(launch):
+    api = Api(launch().url)
+    assert api.get("/client/customer").json()["items"] == []
