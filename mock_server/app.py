@@ -66,5 +66,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
         app.add_error_handler(exception, error_response)
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, store=store, clock=clock)
     app.add_middleware(BodySizeLimit, position=MiddlewarePosition.BEFORE_SECURITY, max_bytes=settings.max_body_bytes)
-    app.platform = platform  # type: ignore[attr-defined]
+    app.platform = platform
     return app

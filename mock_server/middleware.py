@@ -115,7 +115,7 @@ class SwaggerUIPerAPI(SwaggerUIMiddleware):
 
     def add_api(self, specification: t.Any, base_path: str | None = None,
                 arguments: dict[str, t.Any] | None = None, **kwargs: t.Any) -> None:
-        previous = self.router
+        previous: Router = self.router  # type: ignore[has-type]  # set by Connexion, untyped
 
         async def fall_through(_scope: Scope, receive: Receive, send: Send) -> None:
             await previous(_original_scope.get(), receive, send)
@@ -139,7 +139,7 @@ class RoutingPerAPI(RoutingMiddleware):
         api = RoutingAPI(specification, base_path=base_path, arguments=arguments, next_app=self.app, **kwargs)
         for route in self.router.routes:
             if isinstance(route, Mount) and route.path == api.base_path:
-                tail = route.app
+                tail: t.Any = route.app
                 while isinstance(tail.default, Router):
                     tail = tail.default
                 tail.default = api.router

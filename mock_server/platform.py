@@ -61,7 +61,7 @@ class Caller:
 Guard = Callable[["Platform", Record], "str | None"]
 
 
-def _customer_verified(platform: "Platform", account: Record) -> str | None:
+def _customer_verified(platform: Platform, account: Record) -> str | None:
     customer = platform.store.get(account.data["customerId"])
     if customer is None or customer.status != "VERIFIED":
         state = customer.status if customer else "gone"
@@ -69,15 +69,15 @@ def _customer_verified(platform: "Platform", account: Record) -> str | None:
     return None
 
 
-def _activation_required(platform: "Platform", account: Record) -> str | None:
+def _activation_required(platform: Platform, account: Record) -> str | None:
     return None if account.data["activationRequired"] else "it does not require activation"
 
 
-def _no_activation_required(platform: "Platform", account: Record) -> str | None:
+def _no_activation_required(platform: Platform, account: Record) -> str | None:
     return "it requires activation: move it to PENDING_ACTIVATION first" if account.data["activationRequired"] else None
 
 
-def _channel_reports_read(platform: "Platform", message: Record) -> str | None:
+def _channel_reports_read(platform: Platform, message: Record) -> str | None:
     return None if message.data["channel"] == "rcs" else f"the {message.data['channel']} channel does not report reads"
 
 
@@ -136,8 +136,8 @@ class Platform:
     def read(self, caller: Caller, kind: str, id: str) -> dict[str, Any]:
         return self.present(self._visible(caller, kind, id))
 
-    def list(self, caller: Caller, kind: str, limit: int = 20, cursor: str | None = None) -> Page:
-        owner = self._owner_for(caller, kind)
+    def list_resources(self, caller: Caller, kind: str, limit: int = 20, cursor: str | None = None) -> Page:
+        owner: str | None = self._owner_for(caller, kind)
         if kind == "callback" and caller.kind == "partner":
             owner = None  # the partner sees its sub-accounts' registrations too
         page = self.store.list_page(kind, owner=owner, limit=limit, cursor=cursor)
@@ -297,7 +297,8 @@ class Platform:
             raise Unprocessable("The tester was refused.", [FieldError("agentId", "the agent is REJECTED")])
         key = f"{agent.id}:{body['phone']}"
         if self.store.find("tester", key, owner=owner):
-            raise Conflict("This phone is already a tester of this agent.", [FieldError("phone", "already invited to this agent")])
+            raise Conflict("This phone is already a tester of this agent.",
+                           [FieldError("phone", "already invited to this agent")])
         record = self._new(owner, "tester", {"agentId": agent.id, "phone": body["phone"]}, key=key, parent=agent.id)
         self._create([record])
         return record.data
@@ -367,13 +368,16 @@ class Platform:
         problems = []
         if template.data["channel"] != body["channel"]:
             problems.append(FieldError("channel", f"the template is for {template.data['channel']}"))
-        problems += [FieldError(f"variables.{name}", "is required by the template") for name in declared if name not in variables]
-        problems += [FieldError(f"variables.{name}", "is not a variable of the template") for name in variables if name not in declared]
+        problems += [FieldError(f"variables.{name}", "is required by the template")
+                     for name in declared if name not in variables]
+        problems += [FieldError(f"variables.{name}", "is not a variable of the template")
+                     for name in variables if name not in declared]
         if problems:
             raise Unprocessable("The message was refused.", problems)
         text = render(template.data["text"], variables)
         if len(text) > 1600:
-            raise Unprocessable("The message was refused.", [FieldError("variables", "the rendered text exceeds 1600 characters")])
+            raise Unprocessable("The message was refused.",
+                                [FieldError("variables", "the rendered text exceeds 1600 characters")])
         return {"text": text, "templateId": template.id, "sender": body.get("sender")}
 
     def _messages(self, owner: str, channel: str, recipients: Sequence[str], content: dict[str, Any],

@@ -8,10 +8,11 @@ the tests as plain dicts, so all of them read the same contract. References betw
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -41,7 +42,8 @@ def _read(path: Path) -> Any:
 def load_spec(spec_dir: Path, api: str) -> dict[str, Any]:
     """One API's document with every ``$ref`` inlined (a fresh copy each call)."""
     path = (spec_dir / API_FILES[api]).resolve()
-    return _resolve(copy.deepcopy(_read(path)), path, path)
+    resolved: dict[str, Any] = _resolve(copy.deepcopy(_read(path)), path, path)
+    return resolved
 
 
 def _resolve(node: Any, doc_path: Path, root_path: Path, seen: tuple[str, ...] = ()) -> Any:
@@ -91,6 +93,6 @@ def callback_schema(account_spec: dict[str, Any]) -> dict[str, Any]:
     for op in iter_operations(account_spec, "account"):
         for callback in op.spec.get("callbacks", {}).values():
             for item in callback.values():
-                body = item["post"]["requestBody"]["content"]["application/json"]
-                return body["schema"]
+                schema: dict[str, Any] = item["post"]["requestBody"]["content"]["application/json"]["schema"]
+                return schema
     raise LookupError("the account spec declares no callback")

@@ -186,7 +186,8 @@ class SqliteStore:
 
     def list_page(self, kind: str, *, owner: str | None = None, parent: str | None = None,
                   limit: int = 20, cursor: str | None = None) -> Page:
-        clauses, args = ["kind = ?", "seq > ?"], [kind, _decode_cursor(cursor)]
+        clauses: list[str] = ["kind = ?", "seq > ?"]
+        args: list[Any] = [kind, _decode_cursor(cursor)]
         if owner is not None:
             clauses.append("owner = ?")
             args.append(owner)
@@ -210,7 +211,8 @@ class SqliteStore:
 
     def events_page(self, *, type: str | None = None, account_id: str | None = None,
                     resource_id: str | None = None, limit: int = 100, cursor: str | None = None) -> Page:
-        clauses, args = ["seq > ?"], [_decode_cursor(cursor)]
+        clauses: list[str] = ["seq > ?"]
+        args: list[Any] = [_decode_cursor(cursor)]
         for column, value in (("type", type), ("account_id", account_id), ("resource_id", resource_id)):
             if value is not None:
                 clauses.append(f"{column} = ?")

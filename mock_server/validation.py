@@ -82,7 +82,7 @@ def _describe(keyword: str, value: t.Any, keyword_schema: t.Any) -> str:
         if names and all(set(alt) == {"required"} for alt in alternatives):
             return f"must have exactly one of: {', '.join(names)}"
         return "must match exactly one of the allowed shapes"
-    messages = {
+    messages: dict[str, t.Callable[[t.Any], str]] = {
         "type": lambda v: f"must be of type {' or '.join(v) if isinstance(v, list) else v}",
         "maxLength": lambda v: f"must be at most {v} characters long",
         "minLength": lambda v: f"must be at least {v} characters long" if v > 1 else "must not be empty",

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,10 +65,10 @@ def start_server(*args: str, cwd: Path) -> RunningServer:
         try:
             requests.get(f"{url}/_mock/requests", timeout=1)
             break
-        except requests.ConnectionError:
+        except requests.ConnectionError as exc:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError(f"biway-mock at {url} never answered")
+                raise RuntimeError(f"biway-mock at {url} never answered") from exc
             time.sleep(0.05)
     return RunningServer(url, process)
 

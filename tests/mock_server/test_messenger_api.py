@@ -130,3 +130,21 @@ def test_conversation_has_two_to_twenty_recipients(messenger):
     assert messenger("GET", "/messenger/conversation").json()["items"] == [conversation]
     for recipients in ([PHONE], [f"+336000000{i:02d}" for i in range(21)], [PHONE, PHONE]):
         assert messenger("POST", "/messenger/conversation", json={"recipients": recipients, "channel": "sms", "text": "x"}).status_code == 400
+
+
+def test_every_list_returns_what_was_created(api, messenger):
+    agent = messenger("POST", "/chatbot/agent", json={"name": "A"}).json()
+    template = messenger("POST", "/messenger/template", json={"name": "t", "channel": "sms", "text": "x"}).json()
+    contact = messenger("POST", "/file/entry", json={"phone": PHONE}).json()
+    created = {
+        "/chatbot/agent": agent,
+        "/messenger/rcs/tester": messenger("POST", "/messenger/rcs/tester", json={"agentId": agent["id"], "phone": PHONE}).json(),
+        "/messenger/template": template,
+        "/chatbot/trigger": messenger("POST", "/chatbot/trigger", json={"keyword": "k", "templateId": template["id"]}).json(),
+        "/file/entry": contact,
+        "/chatbot/token": messenger("POST", "/chatbot/token", json={"contactId": contact["id"]}).json(),
+        "/messenger/broadcast": messenger("POST", "/messenger/broadcast", json={"recipients": [PHONE], "channel": "sms", "text": "b"}).json(),
+    }
+    for path, resource in created.items():
+        listed = messenger("GET", path, params={"limit": 100}).json()
+        assert listed == {"items": [resource], "nextCursor": None}, path

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.metadata
 from typing import Any
 
-import importlib.metadata
 import httpx
 import pytest
 from connexion.datastructures import MediaTypeDict
