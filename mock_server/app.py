@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from functools import partial
+from typing import Any
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
@@ -13,12 +17,14 @@ from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
 
 from .auth import PlatformBearerHandler
-from .clock import Clock, SystemClock
+from .clock import Clock, make_clock
 from .config import Settings
 from .errors import error_response
+from .faults import FaultInjection
 from .middleware import BodySizeLimit, RequestJournal, RoutingPerAPI, SwaggerUIPerAPI
 from .platform import Platform
 from .routing import HandlerResolver
+from .scenario import load_scenario
 from .spec import API_FILES, bundled_spec_dir, iter_operations, load_spec
 from .store import SqliteStore, Store
 from .validation import VALIDATOR_MAP
@@ -37,11 +43,27 @@ def open_store(settings: Settings) -> SqliteStore:
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None,
                clock: Clock | None = None) -> AsyncApp:
-    """The mock as an ASGI app; ``app.platform`` is its state, for the CLI and fixtures."""
+    """The mock as an ASGI app; ``app.platform`` is its state, for the CLI and fixtures.
+
+    Raises :class:`~mock_server.scenario.ScenarioError` for a scenario file it cannot use.
+    """
     settings = settings or Settings.from_env()
+    scenario = load_scenario(settings.scenario)
     store = store or open_store(settings)
-    clock = clock or SystemClock()
-    platform = Platform(store, clock, settings)
+    clock = clock or make_clock("manual" if settings.clock == "manual" else "realtime")
+    platform = Platform(store, clock, settings, scenario)
+    platform.scheduler.resume_clock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        """Under the realtime clock, carry out pending work as it falls due."""
+        task = asyncio.create_task(platform.scheduler.run_forever()) if clock.mode == "realtime" else None
+        try:
+            yield
+        finally:
+            if task:
+                task.cancel()
+
     spec_dir = settings.spec_dir or bundled_spec_dir()
 
     # Our three APIs share the base path "": two of Connexion's middlewares need fixing for that.
@@ -53,6 +75,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
         security_map={"bearer": partial(PlatformBearerHandler, platform.authenticate)},
         validator_map=VALIDATOR_MAP,
         strict_validation=True,
+        lifespan=lifespan,
     )
     for api in API_FILES:
         spec = load_spec(spec_dir, api)
@@ -62,9 +85,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
             resolver=HandlerResolver(platform, list(iter_operations(spec, api))),
             swagger_ui_options=SwaggerUIOptions(spec_path=f"/openapi/{api}.json", swagger_ui_path=f"/docs/{api}"),
         )
+    platform.faults.known = frozenset(op.operation_id for api in ("account", "messenger")
+                                      for op in iter_operations(load_spec(spec_dir, api), api))
     for exception in (Exception, HTTPException, ProblemException):
         app.add_error_handler(exception, error_response)
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, store=store, clock=clock)
     app.add_middleware(BodySizeLimit, position=MiddlewarePosition.BEFORE_SECURITY, max_bytes=settings.max_body_bytes)
+    app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_SECURITY, faults=platform.faults, clock=clock)
     app.platform = platform
     return app

@@ -10,6 +10,7 @@ import uvicorn
 
 from .app import create_app
 from .config import Settings
+from .scenario import ScenarioError
 from .spec import API_FILES
 
 __all__ = ["main"]
@@ -30,12 +31,20 @@ def main() -> None:
 @click.option("--spec-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Serve these spec files (account.yaml, messenger.yaml, control.yaml) instead of the bundled ones.")
 @click.option("--public-url", default=None, help="The URL clients use to reach the mock (for chat URLs).")
+@click.option("--clock", type=click.Choice(["realtime", "manual"]), default=None,
+              help="realtime: lifecycles move on their own; manual: only when POST /_mock/clock/advance "
+                   "says.  [default: realtime]")
+@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A scenario file (test values and delays) instead of fixtures/scenarios/default.yaml.")
 def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key: str | None,
-          spec_dir: Path | None, public_url: str | None) -> None:
+          spec_dir: Path | None, public_url: str | None, clock: str | None, scenario: Path | None) -> None:
     """Start the mock server."""
     settings = Settings.from_env(host=host, port=port, data_dir=data_dir, partner_key=partner_key,
-                                 spec_dir=spec_dir, public_url=public_url)
-    app = create_app(settings)
+                                 spec_dir=spec_dir, public_url=public_url, clock=clock, scenario=scenario)
+    try:
+        app = create_app(settings)
+    except ScenarioError as exc:
+        raise click.UsageError(f"bad scenario: {exc}") from exc
     # Bind first so that --port 0 can print the port it got.
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -44,7 +53,8 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key
     click.echo(f"biway-mock listening on {url}")
     click.echo(f"  partner key: {settings.partner_key}")
     click.echo(f"  state: {settings.data_dir or 'in memory'}")
+    click.echo(f"  clock: {settings.clock}")
     for api in API_FILES:
         click.echo(f"  docs ({api}): {url}/docs/{api}/")
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])

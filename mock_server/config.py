@@ -26,6 +26,10 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     #: The URL clients reach the mock at (chat URLs are built on it); None: from each request.
     public_url: str | None = None
+    #: ``realtime``: lifecycles move on their own; ``manual``: only when the control API advances the clock.
+    clock: str = "realtime"
+    #: A scenario file (test values, delays); None uses fixtures/scenarios/default.yaml.
+    scenario: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -42,6 +46,6 @@ class Settings:
 def _convert(name: str, raw: str) -> Any:
     if name in ("port", "max_body_bytes"):
         return int(raw)
-    if name in ("data_dir", "spec_dir"):
+    if name in ("data_dir", "spec_dir", "scenario"):
         return Path(raw)
     return raw

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from .errors import Conflict
 
-__all__ = ["CASCADES", "Cascade", "LIFECYCLES", "Lifecycle", "Transition", "lifecycle_of"]
+__all__ = ["CASCADES", "Cascade", "LIFECYCLES", "Lifecycle", "PREREQUISITES", "Prerequisite", "Transition",
+           "lifecycle_of"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ CALLBACK = Lifecycle(
      T("DISABLED", "enable", "ENABLED")),
 )
 
+INBOUND = Lifecycle("inbound", "received", event_type="MESSENGER_INBOUND")
+
 # Created valid or refused outright: one state, no event type in DOMAIN.md.
 TEMPLATE = Lifecycle("template", "VALID")
 TRIGGER = Lifecycle("trigger", "ACTIVE")
@@ -129,7 +132,7 @@ CONVERSATION = Lifecycle("conversation", "accepted")
 
 LIFECYCLES: dict[str, Lifecycle] = {
     lc.resource: lc
-    for lc in (CUSTOMER, ACCOUNT, AGENT, TESTER, MESSAGE, TOKEN, CALLBACK,
+    for lc in (CUSTOMER, ACCOUNT, AGENT, TESTER, MESSAGE, TOKEN, CALLBACK, INBOUND,
                TEMPLATE, TRIGGER, CONTACT, BROADCAST, CONVERSATION)
 }
 
@@ -149,6 +152,19 @@ class Cascade:
 CASCADES = (
     Cascade("customer", "REJECTED", "account", "REJECTED", "its customer was rejected"),
 )
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """A ``resource``'s scripted progress starts only once its ``parent`` is in ``state``."""
+
+    resource: str
+    parent: str
+    state: str
+
+
+#: "An account cannot leave PENDING_VERIFICATION before its customer is VERIFIED" (DOMAIN.md).
+PREREQUISITES = (Prerequisite("account", "customer", "VERIFIED"),)
 
 
 def lifecycle_of(resource: str) -> Lifecycle:

@@ -18,7 +18,7 @@ from .store import JournalEntry, Store
 __all__ = ["RequestJournal", "BodySizeLimit", "RoutingPerAPI", "SwaggerUIPerAPI"]
 
 #: Paths that are the mock's own (control API, docs): the journal records clients' calls only.
-_OWN_PREFIXES = ("/_mock/", "/docs/", "/openapi/")
+_OWN_PREFIXES = ("/_mock/", "/docs/", "/openapi/", "/chat/")
 
 
 class RequestJournal:

@@ -8,18 +8,24 @@ change (creation included) and its event are written to the store together.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, format_time
 from .config import Settings
-from .errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
-from .lifecycle import CASCADES, lifecycle_of
+from .errors import ApiError, Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from .faults import Fault, FaultTable
+from .lifecycle import CASCADES, PREREQUISITES, lifecycle_of
 from .rules import placeholders, render, siret_problem
-from .store import Event, Page, Record, Store
+from .scenario import Scenario
+from .store import Event, Job, Page, Record, Store
+
+if TYPE_CHECKING:
+    from .scheduler import Scheduler
 
 __all__ = ["Caller", "Platform", "GUARDS", "CONTROL_RESOURCES"]
 
@@ -27,7 +33,7 @@ __all__ = ["Caller", "Platform", "GUARDS", "CONTROL_RESOURCES"]
 PREFIXES = {
     "customer": "cus", "account": "acc", "callback": "cbk", "agent": "agt", "tester": "tst",
     "template": "tpl", "trigger": "trg", "contact": "cnt", "token": "tok", "message": "msg",
-    "broadcast": "brd", "conversation": "cnv", "event": "evt",
+    "broadcast": "brd", "conversation": "cnv", "inbound": "inb", "event": "evt",
 }
 
 #: Which key may touch which resource: the partner's, a sub-account's (ACTIVE), or either.
@@ -91,10 +97,15 @@ GUARDS: dict[str, Guard] = {
 
 
 class Platform:
-    def __init__(self, store: Store, clock: Clock, settings: Settings) -> None:
+    def __init__(self, store: Store, clock: Clock, settings: Settings, scenario: Scenario) -> None:
         self.store = store
         self.clock = clock
         self.settings = settings
+        self.scenario = scenario
+        self.faults = FaultTable()
+        from .scheduler import Scheduler  # the scheduler drives the platform: import it late
+
+        self.scheduler: Scheduler = Scheduler(self)
 
     # -- keys and access ---------------------------------------------------------------------
 
@@ -168,7 +179,38 @@ class Platform:
         return Record(kind, id, caller_owner, data, key=key, parent=parent)
 
     def _create(self, records: Sequence[Record]) -> None:
-        self.store.insert(records, [e for r in records if (e := self._event(r, r.status))])
+        """Store new resources with their creation events and the progress the scenario plans."""
+        jobs = []
+        for record in records:
+            outcome = self.scenario.outcome_for(record.kind, record.data)
+            if outcome.refuse_field:
+                raise Unprocessable(f"The {record.kind} was refused.",
+                                    [FieldError(outcome.refuse_field, outcome.refuse_reason or "refused")])
+            if outcome.steps and self._prerequisite_met(record):
+                jobs.append(self._job(record.id, [vars(step) for step in outcome.steps]))
+        self.store.insert(records, [e for r in records if (e := self._event(r, r.status))], jobs)
+
+    def _prerequisite_met(self, record: Record) -> bool:
+        for prerequisite in PREREQUISITES:
+            if prerequisite.resource == record.kind:
+                parent = self.store.get(record.parent or "")
+                return parent is not None and parent.status == prerequisite.state
+        return True
+
+    def _job(self, resource_id: str, steps: list[dict[str, Any]]) -> Job:
+        return Job(self.clock.now().timestamp() + steps[0]["after"], resource_id, steps)
+
+    def _plans_unblocked_by(self, record: Record, target: str) -> list[Job]:
+        """The scripted progress of children that were waiting for ``record`` to reach ``target``."""
+        jobs = []
+        for prerequisite in PREREQUISITES:
+            if prerequisite.parent == record.kind and prerequisite.state == target:
+                initial = lifecycle_of(prerequisite.resource).initial
+                for child in self.store.list_page(prerequisite.resource, parent=record.id, limit=10_000).items:
+                    outcome = self.scenario.outcome_for(prerequisite.resource, child)
+                    if child["status"] == initial and outcome.steps:
+                        jobs.append(self._job(child["id"], [vars(step) for step in outcome.steps]))
+        return jobs
 
     def _event(self, record: Record, state: str) -> Event | None:
         event_type = lifecycle_of(record.kind).event_type
@@ -187,8 +229,13 @@ class Platform:
         }
         return Event(id, event_type, account_id, record.id, body)
 
-    def transition(self, record: Record, target: str, reason: str | None = None) -> Record:
-        """Move a resource along its lifecycle (guards and cascades included) and emit the events."""
+    def transition(self, record: Record, target: str, reason: str | None = None, *,
+                   jobs: Sequence[Job] = (), done: Sequence[int] = ()) -> Record:
+        """Move a resource along its lifecycle (guards, cascades, waiting children) and emit the events.
+
+        ``jobs`` and ``done`` (job seqs) are written in the same transaction: the scheduler's
+        next step and the step it just finished.
+        """
         lifecycle = lifecycle_of(record.kind)
         move = lifecycle.transition_to(record.status, target)
         for name in move.guards:
@@ -205,8 +252,27 @@ class Platform:
                                                        if t.source == child_record.status}:
                         changed.append(self._moved(child_record, cascade.to, cascade.reason))
         events = [self._event(r, self._reported_state(r, prior)) for r, prior in changed]
-        self.store.update([r for r, _ in changed], [e for e in events if e])
+        planned = [*jobs, *self._plans_unblocked_by(record, target)]
+        self.store.update([r for r, _ in changed], [e for e in events if e], planned, done)
         return changed[0][0]
+
+    def run_job(self, job: Job) -> None:
+        """Carry out the first step of a job still applicable; plan the rest."""
+        assert job.seq is not None
+        record = self.store.get(job.resource_id)
+        steps = job.steps
+        if record is not None and record.status in [step["state"] for step in steps]:
+            # Forced ahead (control API): continue after the state it already reached.
+            steps = steps[[step["state"] for step in steps].index(record.status) + 1:]
+        if record is None or not steps:
+            self.store.finish_jobs([job.seq])
+            return
+        step, rest = steps[0], steps[1:]
+        try:
+            self.transition(record, step["state"], step.get("reason"),
+                            jobs=[self._job(record.id, rest)] if rest else [], done=[job.seq])
+        except ApiError:
+            self.store.finish_jobs([job.seq])  # the resource moved elsewhere meanwhile
 
     def _moved(self, record: Record, target: str, reason: str | None) -> tuple[Record, str]:
         prior = record.status
@@ -412,10 +478,69 @@ class Platform:
         self._create([conversation, *messages])
         return {**conversation.data, "messages": [m.data for m in messages]}
 
+    def open_chat(self, token: str) -> dict[str, Any]:
+        """The end user opens a chat URL: the token is used (reported as ``read``) the first time."""
+        record = self.store.find("token", token)
+        if record is None:
+            raise NotFound("This chat link is unknown.")
+        if record.status == "issued":
+            if datetime.fromisoformat(record.data["expiresAt"]) <= self.clock.now():
+                raise NotFound("This chat link has expired.")
+            record = self.transition(record, "used")
+        contact = self.store.get(record.data["contactId"])
+        agent = self.store.get(record.data["agentId"] or "")
+        return {"token": record.data, "contact": contact.data if contact else None,
+                "agent": agent.data if agent else None}
+
+    def receive_inbound(self, account_id: str, sender: str, text: str) -> dict[str, Any]:
+        """A message reaches the account; a matching trigger sends its template back as a real message."""
+        account = self.store.get(account_id)
+        if account is None or account.kind != "account":
+            raise NotFound(f"No account {account_id}.", [FieldError("accountId", "no such account")])
+        if account.status != "ACTIVE":
+            raise Conflict(f"Account {account_id} is {account.status}; only an ACTIVE account receives messages.")
+        trigger = self._matching_trigger(account.id, text)
+        now = format_time(self.clock.now())
+        inbound = self._new(account.id, "inbound", {"from": sender, "text": text,
+                                                   "triggerId": trigger["id"] if trigger else None, "receivedAt": now})
+        records = [inbound]
+        if trigger:
+            template = self.store.get(trigger["templateId"])
+            if template is not None:
+                records += self._messages(account.id, template.data["channel"], [sender],
+                                          self._reply_content(account.id, template, sender, text))
+        self._create(records)
+        return {"inbound": inbound.data, "reply": records[1].data if len(records) > 1 else None}
+
+    def _matching_trigger(self, account_id: str, text: str) -> dict[str, Any] | None:
+        for trigger in self.store.list_page("trigger", owner=account_id, limit=10_000).items:
+            keyword = re.escape(trigger["keyword"])
+            if trigger["status"] == "ACTIVE" and re.search(rf"(?<!\w){keyword}(?!\w)", text, re.IGNORECASE):
+                return trigger
+        return None
+
+    def _reply_content(self, account_id: str, template: Record, sender: str, text: str) -> dict[str, Any]:
+        """The template rendered with what is known of the sender: its contact's fields, its number and text."""
+        known = {"phone": sender, "from": sender, "text": text}
+        for contact in self.store.list_page("contact", owner=account_id, limit=10_000).items:
+            if contact["phone"] == sender:
+                known |= {k: v for k, v in contact.items() if isinstance(v, str)}
+        values = {name: known.get(name, "") for name in template.data["variables"]}
+        return {"text": render(template.data["text"], values)[:1600], "templateId": template.id, "sender": None}
+
     # -- control -----------------------------------------------------------------------------
+
+    def set_faults(self, body: dict[str, dict[str, Any]]) -> None:
+        unknown = sorted(set(body) - self.faults.known)
+        if unknown:
+            raise Unprocessable("Faults apply to operations of the Bi-way APIs.",
+                                [FieldError(name, "is not an operationId of the account or messenger API") for name in unknown])
+        self.faults.set({name: Fault(f.get("latencyMs", 0), f.get("status"), f.get("rate", 1.0), f.get("count"))
+                         for name, f in body.items()})
 
     def reset(self) -> None:
         self.store.reset()
+        self.faults.clear()
 
 
 def _new_secret() -> str:

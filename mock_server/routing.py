@@ -24,7 +24,7 @@ from .spec import Operation
 __all__ = ["handler_path", "HandlerResolver", "bind_handler"]
 
 #: Handler parameters filled by the binding rather than by Connexion from the request.
-_INJECTED = ("platform", "caller", "base_url")
+_INJECTED = ("platform", "caller", "base_url", "wants_html")
 
 
 def handler_path(operation: Operation) -> str:
@@ -51,6 +51,10 @@ def bind_handler(handler: Callable[..., Any], platform: Platform) -> Callable[..
             kwargs["caller"] = kwargs.pop("token_info")["caller"]
         if wants["base_url"]:
             kwargs["base_url"] = str(current_request.base_url).rstrip("/")
+        if wants["wants_html"]:
+            # OpenAPI ignores an Accept header parameter, so the binding reads it.
+            accept = current_request.headers.get("accept", "")
+            kwargs["wants_html"] = "text/html" in accept and "application/json" not in accept
         return handler(platform, **kwargs)
 
     endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ import orjson
 
 from .errors import BadRequest, FieldError
 
-__all__ = ["Record", "Event", "Page", "Store", "SqliteStore", "JournalEntry"]
+__all__ = ["Record", "Event", "Job", "Page", "Store", "SqliteStore", "JournalEntry"]
 
 
 @dataclass
@@ -52,6 +52,16 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Job:
+    """Pending lifecycle work: walk ``steps`` (state, after, reason) from ``due`` (epoch seconds)."""
+
+    due: float
+    resource_id: str
+    steps: list[dict[str, Any]]
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[dict[str, Any]]
     next_cursor: str | None
@@ -73,8 +83,14 @@ class JournalEntry:
 class Store(Protocol):
     def get(self, id: str) -> Record | None: ...
     def find(self, kind: str, key: str, owner: str | None = None) -> Record | None: ...
-    def insert(self, records: Sequence[Record], events: Sequence[Event] = ()) -> None: ...
-    def update(self, records: Sequence[Record], events: Sequence[Event] = ()) -> None: ...
+    def insert(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = ()) -> None: ...
+    def update(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = (),
+               done: Sequence[int] = ()) -> None: ...
+    def due_jobs(self, until: float, limit: int = 500) -> list[Job]: ...
+    def pending_jobs(self, limit: int = 100) -> tuple[list[Job], int]: ...
+    def finish_jobs(self, seqs: Sequence[int]) -> None: ...
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
     def delete(self, id: str) -> None: ...
     def list_page(self, kind: str, *, owner: str | None = None, parent: str | None = None,
                   limit: int = 20, cursor: str | None = None) -> Page: ...
@@ -108,6 +124,17 @@ CREATE TABLE IF NOT EXISTS events (
     body        BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_resource ON events (resource_id, seq);
+CREATE TABLE IF NOT EXISTS jobs (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    due         REAL NOT NULL,
+    resource_id TEXT NOT NULL,
+    steps       BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_due ON jobs (due, seq);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS requests (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     at           TEXT NOT NULL,
@@ -165,21 +192,26 @@ class SqliteStore:
         row = self._db.execute(sql, args).fetchone()
         return self._record(row) if row else None
 
-    def insert(self, records: Sequence[Record], events: Sequence[Event] = ()) -> None:
+    def insert(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = ()) -> None:
         with self._transaction():
             self._db.executemany(
                 "INSERT INTO resources (id, kind, owner, parent, key, data) VALUES (?, ?, ?, ?, ?, ?)",
                 [(r.id, r.kind, r.owner, r.parent, r.key, orjson.dumps(r.data)) for r in records],
             )
             self._append_events(events)
+            self._add_jobs(jobs)
 
-    def update(self, records: Sequence[Record], events: Sequence[Event] = ()) -> None:
+    def update(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = (),
+               done: Sequence[int] = ()) -> None:
+        """Write changed resources, their events, the work they plan and the work they finish, at once."""
         with self._transaction():
             self._db.executemany(
                 "UPDATE resources SET data = ?, key = ? WHERE id = ?",
                 [(orjson.dumps(r.data), r.key, r.id) for r in records],
             )
             self._append_events(events)
+            self._add_jobs(jobs)
+            self._db.executemany("DELETE FROM jobs WHERE seq = ?", [(seq,) for seq in done])
 
     def delete(self, id: str) -> None:
         self._db.execute("DELETE FROM resources WHERE id = ?", (id,))
@@ -223,6 +255,36 @@ class SqliteStore:
         ).fetchall()
         return self._page(rows, limit)
 
+    # -- pending work ------------------------------------------------------------------------
+
+    def _add_jobs(self, jobs: Sequence[Job]) -> None:
+        if jobs:
+            self._db.executemany(
+                "INSERT INTO jobs (due, resource_id, steps) VALUES (?, ?, ?)",
+                [(j.due, j.resource_id, orjson.dumps(j.steps)) for j in jobs],
+            )
+
+    def due_jobs(self, until: float, limit: int = 500) -> list[Job]:
+        rows = self._db.execute(
+            "SELECT seq, due, resource_id, steps FROM jobs WHERE due <= ? ORDER BY due, seq LIMIT ?", (until, limit)
+        ).fetchall()
+        return [Job(due, resource_id, orjson.loads(steps), seq) for seq, due, resource_id, steps in rows]
+
+    def pending_jobs(self, limit: int = 100) -> tuple[list[Job], int]:
+        (count,) = self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()
+        return self.due_jobs(float("inf"), limit), int(count)
+
+    def finish_jobs(self, seqs: Sequence[int]) -> None:
+        self._db.executemany("DELETE FROM jobs WHERE seq = ?", [(seq,) for seq in seqs])
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+                         (key, value, value))
+
     # -- journal ---------------------------------------------------------------------------
 
     def journal(self, entry: JournalEntry) -> None:
@@ -251,7 +313,7 @@ class SqliteStore:
 
     def reset(self) -> None:
         with self._transaction():
-            for table in ("resources", "events", "requests"):
+            for table in ("resources", "events", "jobs", "requests"):
                 self._db.execute(f"DELETE FROM {table}")
 
     def close(self) -> None:

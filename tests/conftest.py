@@ -27,7 +27,8 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., R
 
 @pytest.fixture(scope="session")
 def server(launch: Callable[..., RunningServer]) -> RunningServer:
-    return launch()
+    """The shared server: manual clock, so nothing moves unless a test advances it."""
+    return launch("--clock", "manual")
 
 
 @pytest.fixture

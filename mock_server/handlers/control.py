@@ -21,3 +21,30 @@ def list_events(platform: Platform, limit: int = 100, cursor: str | None = None,
 
 def list_requests(platform: Platform, limit: int = 100) -> Answer:
     return {"items": platform.store.recent_requests(limit)}, 200
+
+
+def get_clock(platform: Platform) -> Answer:
+    return platform.scheduler.describe(), 200
+
+
+def advance_clock(platform: Platform, body: Body) -> Answer:
+    ran = platform.scheduler.advance(body["seconds"])
+    return {**platform.scheduler.describe(), "ran": ran}, 200
+
+
+def receive_inbound(platform: Platform, body: Body) -> Answer:
+    return platform.receive_inbound(body["accountId"], body["from"], body["text"]), 201
+
+
+def get_faults(platform: Platform) -> Answer:
+    return platform.faults.as_body(), 200
+
+
+def set_faults(platform: Platform, body: Body) -> Answer:
+    platform.set_faults(body)
+    return platform.faults.as_body(), 200
+
+
+def clear_faults(platform: Platform) -> Answer:
+    platform.faults.clear()
+    return None, 204

@@ -12,10 +12,11 @@ from mock_server.spec import bundled_spec_dir
 
 def test_serve_prints_url_key_and_docs(launch):
     server = launch("--partner-key", "my-partner-key")
-    lines = [server.process.stdout.readline().strip() for _ in range(5)]
+    lines = [server.process.stdout.readline().strip() for _ in range(6)]
     assert lines[0] == "partner key: my-partner-key"
     assert lines[1] == "state: in memory"
-    docs = [line.split(": ", 1)[1] for line in lines[2:]]
+    assert lines[2] == "clock: realtime"
+    docs = [line.split(": ", 1)[1] for line in lines[3:]]
     assert docs == [f"{server.url}/docs/{api}/" for api in ("account", "messenger", "control")]
     for url in docs:
         page = requests.get(url, timeout=10)

@@ -56,7 +56,7 @@ def concrete(path: str) -> str:
 def test_invalid_bodies_never_reach_a_handler(spied_app: tuple[Any, list[str]], op: Any) -> None:
     app, calls = spied_app
     for bad in ({"unexpected": True}, [], "text", 42):
-        response = call(app, "POST", concrete(op.path), json=bad)
+        response = call(app, op.method.upper(), concrete(op.path), json=bad)
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_request"
         assert response.json()["errors"]
