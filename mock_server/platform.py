@@ -8,6 +8,7 @@ change (creation included) and its event are written to the store together.
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import secrets
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from .errors import ApiError, Conflict, FieldError, Forbidden, NotFound, Unproce
 from .faults import Fault, FaultTable
 from .lifecycle import CASCADES, PREREQUISITES, lifecycle_of
 from .rules import placeholders, render, siret_problem
-from .scenario import Scenario
+from .scenario import Outcome, Scenario
 from .store import Event, Job, Page, Record, Store
 
 if TYPE_CHECKING:
@@ -51,8 +52,24 @@ CONTROL_RESOURCES = {"customers": "customer", "accounts": "account", "agents": "
 REASON_FIELDS = {"REJECTED": "rejectionReason", "failed": "failureReason"}
 
 
+#: Ids need to be unique, not secret (keys, webhook secrets and chat tokens use ``secrets``):
+#: a random prefix per process, then a counter. Sequential ids keep SQLite's index inserts
+#: local, which halves the time a 100,000-recipient broadcast takes to store.
+_id_prefix = secrets.randbits(48) << 48
+_id_counter = itertools.count(secrets.randbits(32))
+
+
 def new_id(kind: str) -> str:
-    return f"{PREFIXES[kind]}_{secrets.token_hex(12)}"
+    return f"{PREFIXES[kind]}_{_id_prefix | next(_id_counter):024x}"
+
+
+@dataclass
+class Change:
+    """What one or more transitions write together: resources, their events, the work they plan."""
+
+    records: list[Record]
+    events: list[Event]
+    jobs: list[Job]
 
 
 @dataclass(frozen=True)
@@ -172,22 +189,23 @@ class Platform:
     # -- writing -----------------------------------------------------------------------------
 
     def _new(self, caller_owner: str, kind: str, fields: dict[str, Any], *,
-             key: str | None = None, parent: str | None = None) -> Record:
-        now = format_time(self.clock.now())
+             key: str | None = None, parent: str | None = None, now: str | None = None) -> Record:
+        now = now or format_time(self.clock.now())
         id = new_id(kind)
         data = {"id": id, "status": lifecycle_of(kind).initial, **fields, "createdAt": now, "updatedAt": now}
         return Record(kind, id, caller_owner, data, key=key, parent=parent)
 
     def _create(self, records: Sequence[Record]) -> None:
         """Store new resources with their creation events and the progress the scenario plans."""
-        jobs = []
+        planned: dict[Outcome, list[str]] = {}
         for record in records:
             outcome = self.scenario.outcome_for(record.kind, record.data)
             if outcome.refuse_field:
                 raise Unprocessable(f"The {record.kind} was refused.",
                                     [FieldError(outcome.refuse_field, outcome.refuse_reason or "refused")])
             if outcome.steps and self._prerequisite_met(record):
-                jobs.append(self._job(record.id, [vars(step) for step in outcome.steps]))
+                planned.setdefault(outcome, []).append(record.id)
+        jobs = [self._job(ids, outcome.plan) for outcome, ids in planned.items()]
         self.store.insert(records, [e for r in records if (e := self._event(r, r.status))], jobs)
 
     def _prerequisite_met(self, record: Record) -> bool:
@@ -197,8 +215,8 @@ class Platform:
                 return parent is not None and parent.status == prerequisite.state
         return True
 
-    def _job(self, resource_id: str, steps: list[dict[str, Any]]) -> Job:
-        return Job(self.clock.now().timestamp() + steps[0]["after"], resource_id, steps)
+    def _job(self, resource_ids: list[str], steps: list[dict[str, Any]]) -> Job:
+        return Job(self.clock.now().timestamp() + steps[0]["after"], resource_ids, steps)
 
     def _plans_unblocked_by(self, record: Record, target: str) -> list[Job]:
         """The scripted progress of children that were waiting for ``record`` to reach ``target``."""
@@ -209,7 +227,7 @@ class Platform:
                 for child in self.store.list_page(prerequisite.resource, parent=record.id, limit=10_000).items:
                     outcome = self.scenario.outcome_for(prerequisite.resource, child)
                     if child["status"] == initial and outcome.steps:
-                        jobs.append(self._job(child["id"], [vars(step) for step in outcome.steps]))
+                        jobs.append(self._job([child["id"]], outcome.plan))
         return jobs
 
     def _event(self, record: Record, state: str) -> Event | None:
@@ -229,13 +247,14 @@ class Platform:
         }
         return Event(id, event_type, account_id, record.id, body)
 
-    def transition(self, record: Record, target: str, reason: str | None = None, *,
-                   jobs: Sequence[Job] = (), done: Sequence[int] = ()) -> Record:
-        """Move a resource along its lifecycle (guards, cascades, waiting children) and emit the events.
+    def transition(self, record: Record, target: str, reason: str | None = None) -> Record:
+        """Move a resource along its lifecycle (guards, cascades, waiting children) and emit the events."""
+        change = self._change(record, target, reason)
+        self.store.update(change.records, change.events, change.jobs)
+        return change.records[0]
 
-        ``jobs`` and ``done`` (job seqs) are written in the same transaction: the scheduler's
-        next step and the step it just finished.
-        """
+    def _change(self, record: Record, target: str, reason: str | None) -> Change:
+        """What moving ``record`` to ``target`` writes, or the 409 that refuses it."""
         lifecycle = lifecycle_of(record.kind)
         move = lifecycle.transition_to(record.status, target)
         for name in move.guards:
@@ -252,27 +271,48 @@ class Platform:
                                                        if t.source == child_record.status}:
                         changed.append(self._moved(child_record, cascade.to, cascade.reason))
         events = [self._event(r, self._reported_state(r, prior)) for r, prior in changed]
-        planned = [*jobs, *self._plans_unblocked_by(record, target)]
-        self.store.update([r for r, _ in changed], [e for e in events if e], planned, done)
-        return changed[0][0]
+        return Change([r for r, _ in changed], [e for e in events if e], self._plans_unblocked_by(record, target))
 
-    def run_job(self, job: Job) -> None:
-        """Carry out the first step of a job still applicable; plan the rest."""
-        assert job.seq is not None
-        record = self.store.get(job.resource_id)
-        steps = job.steps
-        if record is not None and record.status in [step["state"] for step in steps]:
-            # Forced ahead (control API): continue after the state it already reached.
-            steps = steps[[step["state"] for step in steps].index(record.status) + 1:]
-        if record is None or not steps:
-            self.store.finish_jobs([job.seq])
-            return
-        step, rest = steps[0], steps[1:]
-        try:
-            self.transition(record, step["state"], step.get("reason"),
-                            jobs=[self._job(record.id, rest)] if rest else [], done=[job.seq])
-        except ApiError:
-            self.store.finish_jobs([job.seq])  # the resource moved elsewhere meanwhile
+    def run_jobs(self, jobs: Sequence[Job], budget: int = 2000) -> int:
+        """Carry out the next step of up to ``budget`` resources of these jobs, in one transaction.
+
+        Each resource then waits for its next step in a job shared with the others that took
+        this one; what the budget left over stays in a job due at once. A resource forced ahead
+        meanwhile (control API) continues after the state it reached; one that moved elsewhere
+        is dropped. Returns how many resources were looked at.
+        """
+        batch = Change([], [], [])
+        done: list[int] = []
+        seen = 0
+        for job in jobs:
+            if seen >= budget:
+                break
+            assert job.seq is not None
+            done.append(job.seq)
+            ids, left = job.resource_ids[:budget - seen], job.resource_ids[budget - seen:]
+            seen += len(ids)
+            if left:
+                batch.jobs.append(Job(job.due, left, job.steps))
+            following: dict[int, list[str]] = {}
+            for record in self.store.get_many(ids):
+                states = [step["state"] for step in job.steps]
+                start = states.index(record.status) + 1 if record.status in states else 0
+                if start >= len(job.steps):
+                    continue
+                step = job.steps[start]
+                try:
+                    change = self._change(record, step["state"], step.get("reason"))
+                except ApiError:
+                    continue
+                batch.records.extend(change.records)
+                batch.events.extend(change.events)
+                batch.jobs.extend(change.jobs)
+                if start + 1 < len(job.steps):
+                    following.setdefault(start + 1, []).append(record.id)
+            for start, moved in following.items():
+                batch.jobs.append(self._job(moved, job.steps[start:]))
+        self.store.update(batch.records, batch.events, batch.jobs, done)
+        return seen
 
     def _moved(self, record: Record, target: str, reason: str | None) -> tuple[Record, str]:
         prior = record.status
@@ -452,7 +492,8 @@ class Platform:
         fields = {"channel": channel, "sender": content["sender"], "text": content["text"],
                   "templateId": content["templateId"], "broadcastId": None, "conversationId": None,
                   **links, "failureReason": None}
-        return [self._new(owner, "message", {**fields, "recipient": r}, parent=parent) for r in recipients]
+        now = format_time(self.clock.now())
+        return [self._new(owner, "message", {**fields, "recipient": r}, parent=parent, now=now) for r in recipients]
 
     def submit_message(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         owner = self._owner_for(caller, "message")

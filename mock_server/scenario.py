@@ -75,6 +75,11 @@ class Outcome:
     refuse_field: str | None = None
     refuse_reason: str | None = None
 
+    @property
+    def plan(self) -> list[dict[str, Any]]:
+        """The steps as a job stores them."""
+        return [{"state": s.state, "after": s.after, "reason": s.reason} for s in self.steps]
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -83,7 +88,10 @@ class Rule:
     outcome: Outcome
 
     def matches(self, data: dict[str, Any]) -> bool:
-        return all(pattern.search(_text(_field(data, name))) for name, pattern in self.when)
+        for name, pattern in self.when:
+            if not pattern.search(_text(_field(data, name))):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -91,14 +99,23 @@ class Scenario:
     rules: tuple[Rule, ...]
     source: str
 
-    def outcome_for(self, resource: str, data: dict[str, Any]) -> Outcome:
+    def __post_init__(self) -> None:
+        by_resource: dict[str, list[Rule]] = {}
         for rule in self.rules:
-            if rule.resource == resource and rule.matches(data):
+            by_resource.setdefault(rule.resource, []).append(rule)
+        object.__setattr__(self, "_by_resource", by_resource)
+
+    def outcome_for(self, resource: str, data: dict[str, Any]) -> Outcome:
+        rules: list[Rule] = self._by_resource.get(resource, [])  # type: ignore[attr-defined]
+        for rule in rules:
+            if rule.matches(data):
                 return rule.outcome
         return Outcome()
 
 
 def _field(data: dict[str, Any], dotted: str) -> Any:
+    if "." not in dotted:
+        return data.get(dotted)
     value: Any = data
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None

@@ -40,8 +40,7 @@ class Scheduler:
         """Carry out everything due now; the count of jobs run."""
         ran = 0
         while jobs := self.store.due_jobs(self.clock.now().timestamp()):
-            for job in jobs:
-                self.platform.run_job(job)
+            self.platform.run_jobs(jobs)
             ran += len(jobs)
         return ran
 
@@ -61,11 +60,12 @@ class Scheduler:
         jobs, count = self.store.pending_jobs(limit)
         pending = []
         for job in jobs:
-            record = self.store.get(job.resource_id)
+            shown = self.store.get_many(job.resource_ids[:10])
             pending.append({
                 "at": format_time(datetime.fromtimestamp(job.due, UTC)),
-                "resource": {"type": record.kind if record else "gone", "id": job.resource_id},
                 "states": [step["state"] for step in job.steps],
+                "count": len(job.resource_ids),
+                "resources": [{"type": r.kind, "id": r.id} for r in shown],
             })
         return {"mode": self.clock.mode, "now": format_time(self.clock.now()), "pendingCount": count, "pending": pending}
 

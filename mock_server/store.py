@@ -53,10 +53,15 @@ class Event:
 
 @dataclass(frozen=True)
 class Job:
-    """Pending lifecycle work: walk ``steps`` (state, after, reason) from ``due`` (epoch seconds)."""
+    """Pending lifecycle work: from ``due`` (epoch seconds), walk these resources through ``steps``.
+
+    One job covers every resource with the same plan created together (a broadcast's messages
+    share one or a few), so a 100,000-recipient broadcast writes a few job rows, not 100,000.
+    Each step is ``{"state", "after", "reason"}``.
+    """
 
     due: float
-    resource_id: str
+    resource_ids: list[str]
     steps: list[dict[str, Any]]
     seq: int | None = None
 
@@ -82,6 +87,7 @@ class JournalEntry:
 
 class Store(Protocol):
     def get(self, id: str) -> Record | None: ...
+    def get_many(self, ids: Sequence[str]) -> list[Record]: ...
     def find(self, kind: str, key: str, owner: str | None = None) -> Record | None: ...
     def insert(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = ()) -> None: ...
     def update(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = (),
@@ -104,7 +110,7 @@ class Store(Protocol):
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
-    seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq    INTEGER PRIMARY KEY,
     id     TEXT NOT NULL UNIQUE,
     kind   TEXT NOT NULL,
     owner  TEXT NOT NULL,
@@ -116,7 +122,7 @@ CREATE INDEX IF NOT EXISTS resources_by_owner ON resources (kind, owner, seq);
 CREATE INDEX IF NOT EXISTS resources_by_parent ON resources (parent, seq) WHERE parent IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS resources_by_key ON resources (kind, owner, key) WHERE key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS events (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq         INTEGER PRIMARY KEY,
     id          TEXT NOT NULL UNIQUE,
     type        TEXT NOT NULL,
     account_id  TEXT NOT NULL,
@@ -125,10 +131,10 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_resource ON events (resource_id, seq);
 CREATE TABLE IF NOT EXISTS jobs (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    due         REAL NOT NULL,
-    resource_id TEXT NOT NULL,
-    steps       BLOB NOT NULL
+    seq          INTEGER PRIMARY KEY,
+    due          REAL NOT NULL,
+    resource_ids BLOB NOT NULL,
+    steps        BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_by_due ON jobs (due, seq);
 CREATE TABLE IF NOT EXISTS meta (
@@ -136,7 +142,7 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS requests (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq          INTEGER PRIMARY KEY,
     at           TEXT NOT NULL,
     method       TEXT NOT NULL,
     path         TEXT NOT NULL,
@@ -183,6 +189,17 @@ class SqliteStore:
     def get(self, id: str) -> Record | None:
         row = self._db.execute("SELECT kind, id, owner, data, key, parent FROM resources WHERE id = ?", (id,)).fetchone()
         return self._record(row) if row else None
+
+    def get_many(self, ids: Sequence[str]) -> list[Record]:
+        found: list[Record] = []
+        for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+            chunk = ids[start:start + 500]
+            rows = self._db.execute(
+                f"SELECT kind, id, owner, data, key, parent FROM resources WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            found.extend(self._record(row) for row in rows)
+        return found
 
     def find(self, kind: str, key: str, owner: str | None = None) -> Record | None:
         sql = "SELECT kind, id, owner, data, key, parent FROM resources WHERE kind = ? AND key = ?"
@@ -260,15 +277,15 @@ class SqliteStore:
     def _add_jobs(self, jobs: Sequence[Job]) -> None:
         if jobs:
             self._db.executemany(
-                "INSERT INTO jobs (due, resource_id, steps) VALUES (?, ?, ?)",
-                [(j.due, j.resource_id, orjson.dumps(j.steps)) for j in jobs],
+                "INSERT INTO jobs (due, resource_ids, steps) VALUES (?, ?, ?)",
+                [(j.due, orjson.dumps(j.resource_ids), orjson.dumps(j.steps)) for j in jobs],
             )
 
     def due_jobs(self, until: float, limit: int = 500) -> list[Job]:
         rows = self._db.execute(
-            "SELECT seq, due, resource_id, steps FROM jobs WHERE due <= ? ORDER BY due, seq LIMIT ?", (until, limit)
+            "SELECT seq, due, resource_ids, steps FROM jobs WHERE due <= ? ORDER BY due, seq LIMIT ?", (until, limit)
         ).fetchall()
-        return [Job(due, resource_id, orjson.loads(steps), seq) for seq, due, resource_id, steps in rows]
+        return [Job(due, orjson.loads(ids), orjson.loads(steps), seq) for seq, due, ids, steps in rows]
 
     def pending_jobs(self, limit: int = 100) -> tuple[list[Job], int]:
         (count,) = self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()
