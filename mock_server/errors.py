@@ -92,6 +92,7 @@ _HTTP_CODES = {
     405: ("method_not_allowed", "This path does not take this method."),
     413: ("payload_too_large", "The body is too large."),
     415: ("unsupported_media_type", "Send the body as application/json."),
+    500: ("internal_error", "The mock failed on this request; see its log."),
 }
 
 

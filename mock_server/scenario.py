@@ -187,10 +187,14 @@ def _rule(raw: dict[str, Any], delays: dict[str, float], fail: Any) -> Rule:
         if not any(t.source == current and t.target == state for t in lifecycle.transitions):
             allowed = sorted(t.target for t in lifecycle.transitions if t.source == current) or ["nothing (final)"]
             raise fail(("states", position),
-                       f"a {resource} cannot go from {current} to {state}; from {current}: {', '.join(allowed)}")
+                       f"{_article(resource)} {resource} cannot go from {current} to {state}; from {current}: {', '.join(allowed)}")
         current = state
     steps = tuple(Step(state, float(delay), raw.get("reason")) for state, delay in zip(states, afters, strict=True))
     return Rule(resource, tuple(when), Outcome(steps=steps))
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
 
 
 def _line_index(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:

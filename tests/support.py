@@ -98,12 +98,15 @@ class Api:
         self.openapi = load_openapi(base_url)
         self.session = requests.Session()
 
-    def request(self, method: str, path: str, *, key: str | None = PARTNER_KEY, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, path: str, *, key: str | None = PARTNER_KEY, check: bool = True,
+                **kwargs: Any) -> requests.Response:
+        """Send a request; unless ``check`` is False (an injected fault), the answer must conform."""
         headers = dict(kwargs.pop("headers", {}) or {})
         if key is not None:
             headers.setdefault("Authorization", f"Bearer {key}")
         response = self.session.request(method, f"{self.base_url}{path}", headers=headers, timeout=30, **kwargs)
-        self.check_conforms(response)
+        if check:
+            self.check_conforms(response)
         return response
 
     def check_conforms(self, response: requests.Response) -> None:
@@ -158,6 +161,20 @@ class Api:
         assert self.transition("customers", customer["id"], "VERIFIED").status_code == 200
         assert self.transition("accounts", account["id"], "ACTIVE").status_code == 200
         return account
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move the manual clock and return once everything due has happened."""
+        response = self.post("/_mock/clock/advance", {"seconds": seconds}, key=None)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def clock(self) -> dict[str, Any]:
+        return self.get("/_mock/clock", key=None).json()
+
+    def status(self, path: str, key: str = PARTNER_KEY) -> str:
+        response = self.get(path, key=key)
+        assert response.status_code == 200, response.text
+        return str(response.json()["status"])
 
     def events(self, **query: Any) -> list[dict[str, Any]]:
         """The event log; each event must validate against the spec's callback schema."""

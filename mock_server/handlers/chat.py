@@ -5,7 +5,6 @@ from typing import Any
 
 from ..errors import NotFound
 from ..platform import Platform
-from . import Answer
 
 _PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>{title}</title>
@@ -13,10 +12,11 @@ _PAGE = """<!doctype html>
 .bubble{{background:#eef;border-radius:1rem;padding:.75rem 1rem;margin:.5rem 0}}</style></head>
 <body><h1>{title}</h1>{body}<p><small>biway-mock · {note}</small></p></body></html>"""
 
-_HTML = {"Content-Type": "text/html; charset=utf-8"}
+_HTML = {"Content-Type": "text/html"}
+_JSON = {"Content-Type": "application/json"}
 
 
-def open_chat(platform: Platform, token: str, wants_html: bool) -> Answer | tuple[str, int, dict[str, str]]:
+def open_chat(platform: Platform, token: str, wants_html: bool) -> tuple[Any, int, dict[str, str]]:
     try:
         chat = platform.open_chat(token)
     except NotFound as exc:
@@ -25,7 +25,7 @@ def open_chat(platform: Platform, token: str, wants_html: bool) -> Answer | tupl
         page = _PAGE.format(title="Lien expiré ou inconnu", body=f"<p>{escape(exc.message)}</p>", note="404")
         return page, 404, _HTML
     if not wants_html:
-        return chat, 200
+        return chat, 200, _JSON
     return _page(chat), 200, _HTML
 
 
