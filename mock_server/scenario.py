@@ -186,8 +186,8 @@ def _rule(raw: dict[str, Any], delays: dict[str, float], fail: Any) -> Rule:
     for position, state in enumerate(states):
         if not any(t.source == current and t.target == state for t in lifecycle.transitions):
             allowed = sorted(t.target for t in lifecycle.transitions if t.source == current) or ["nothing (final)"]
-            raise fail(("states", position),
-                       f"{_article(resource)} {resource} cannot go from {current} to {state}; from {current}: {', '.join(allowed)}")
+            move = f"{_article(resource)} {resource} cannot go from {current} to {state}"
+            raise fail(("states", position), f"{move}; from {current}: {', '.join(allowed)}")
         current = state
     steps = tuple(Step(state, float(delay), raw.get("reason")) for state, delay in zip(states, afters, strict=True))
     return Rule(resource, tuple(when), Outcome(steps=steps))
