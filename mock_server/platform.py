@@ -44,6 +44,9 @@ ACCESS = {
                                     "token", "message", "broadcast", "conversation")},
 }
 
+#: The most resources one job moves: the scheduler takes a job's step in one transaction.
+JOB_SIZE = 2000
+
 #: The control API's plural resource names.
 CONTROL_RESOURCES = {"customers": "customer", "accounts": "account", "agents": "agent",
                      "testers": "tester", "messages": "message"}
@@ -205,7 +208,8 @@ class Platform:
                                     [FieldError(outcome.refuse_field, outcome.refuse_reason or "refused")])
             if outcome.steps and self._prerequisite_met(record):
                 planned.setdefault(outcome, []).append(record.id)
-        jobs = [self._job(ids, outcome.plan) for outcome, ids in planned.items()]
+        jobs = [self._job(ids[start:start + JOB_SIZE], outcome.plan)
+                for outcome, ids in planned.items() for start in range(0, len(ids), JOB_SIZE)]
         self.store.insert(records, [e for r in records if (e := self._event(r, r.status))], jobs)
 
     def _prerequisite_met(self, record: Record) -> bool:
@@ -273,7 +277,7 @@ class Platform:
         events = [self._event(r, self._reported_state(r, prior)) for r, prior in changed]
         return Change([r for r, _ in changed], [e for e in events if e], self._plans_unblocked_by(record, target))
 
-    def run_jobs(self, jobs: Sequence[Job], budget: int = 2000) -> int:
+    def run_jobs(self, jobs: Sequence[Job], budget: int = JOB_SIZE) -> int:
         """Carry out the next step of up to ``budget`` resources of these jobs, in one transaction.
 
         Each resource then waits for its next step in a job shared with the others that took

@@ -123,7 +123,7 @@ CREATE INDEX IF NOT EXISTS resources_by_parent ON resources (parent, seq) WHERE 
 CREATE UNIQUE INDEX IF NOT EXISTS resources_by_key ON resources (kind, owner, key) WHERE key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS events (
     seq         INTEGER PRIMARY KEY,
-    id          TEXT NOT NULL UNIQUE,
+    id          TEXT NOT NULL,  -- unique by construction (mock_server.platform.new_id); not indexed
     type        TEXT NOT NULL,
     account_id  TEXT NOT NULL,
     resource_id TEXT NOT NULL,
