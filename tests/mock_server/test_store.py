@@ -27,8 +27,9 @@ def test_a_state_change_and_its_events_are_written_together() -> None:
     store = SqliteStore()
     event = Event("evt_1", "AGENT_STATUS", "acc_1", "agt_1", {"eventId": "evt_1"})
     store.insert([record("agt_1")], [event])
-    with pytest.raises(sqlite3.IntegrityError):
-        store.insert([record("agt_2")], [event])  # the duplicate event id fails the whole write
+    broken = Event("evt_2", "AGENT_STATUS", "acc_1", "agt_2", {"eventId": object()})
+    with pytest.raises(TypeError):
+        store.insert([record("agt_2")], [broken])  # the event cannot be written: neither is the agent
     assert store.get("agt_2") is None
     assert [e["eventId"] for e in store.events_page().items] == ["evt_1"]
 
