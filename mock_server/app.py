@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -25,6 +26,7 @@ from .middleware import BodySizeLimit, RequestJournal, RoutingPerAPI, SwaggerUIP
 from .platform import Platform
 from .routing import HandlerResolver
 from .scenario import load_scenario
+from .scheduler import CLOCK_KEY
 from .spec import API_FILES, bundled_spec_dir, iter_operations, load_spec
 from .store import SqliteStore, Store
 from .validation import VALIDATOR_MAP
@@ -41,6 +43,16 @@ def open_store(settings: Settings) -> SqliteStore:
     return SqliteStore(settings.data_dir / DATABASE_FILE)
 
 
+def _clock(settings: Settings, store: Store) -> Clock:
+    """The clock the settings ask for; a manual one resumes where the stored state left it."""
+    if settings.clock != "manual":
+        return make_clock("realtime")
+    saved = store.get_meta(CLOCK_KEY)
+    clock = make_clock("manual", datetime.fromisoformat(saved) if saved else None)
+    store.set_meta(CLOCK_KEY, clock.now().isoformat())
+    return clock
+
+
 def create_app(settings: Settings | None = None, *, store: Store | None = None,
                clock: Clock | None = None) -> AsyncApp:
     """The mock as an ASGI app; ``app.platform`` is its state, for the CLI and fixtures.
@@ -50,18 +62,19 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     settings = settings or Settings.from_env()
     scenario = load_scenario(settings.scenario)
     store = store or open_store(settings)
-    clock = clock or make_clock("manual" if settings.clock == "manual" else "realtime")
+    clock = clock or _clock(settings, store)
     platform = Platform(store, clock, settings, scenario)
-    platform.scheduler.resume_clock()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
-        """Under the realtime clock, carry out pending work as it falls due."""
-        task = asyncio.create_task(platform.scheduler.run_forever()) if clock.mode == "realtime" else None
+        """Deliver webhooks; under the realtime clock, also carry out pending work as it falls due."""
+        tasks = [asyncio.create_task(platform.outbox.run_forever())]
+        if clock.mode == "realtime":
+            tasks.append(asyncio.create_task(platform.scheduler.run_forever()))
         try:
             yield
         finally:
-            if task:
+            for task in tasks:
                 task.cancel()
 
     spec_dir = settings.spec_dir or bundled_spec_dir()

@@ -36,11 +36,15 @@ def main() -> None:
                    "says.  [default: realtime]")
 @click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A scenario file (test values and delays) instead of fixtures/scenarios/default.yaml.")
+@click.option("--webhook-timeout", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds a webhook consumer has to answer.  [default: 10]")
 def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key: str | None,
-          spec_dir: Path | None, public_url: str | None, clock: str | None, scenario: Path | None) -> None:
+          spec_dir: Path | None, public_url: str | None, clock: str | None, scenario: Path | None,
+          webhook_timeout: float | None) -> None:
     """Start the mock server."""
     settings = Settings.from_env(host=host, port=port, data_dir=data_dir, partner_key=partner_key,
-                                 spec_dir=spec_dir, public_url=public_url, clock=clock, scenario=scenario)
+                                 spec_dir=spec_dir, public_url=public_url, clock=clock, scenario=scenario,
+                                 webhook_timeout=webhook_timeout)
     try:
         app = create_app(settings)
     except ScenarioError as exc:

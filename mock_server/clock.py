@@ -11,7 +11,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-__all__ = ["Clock", "ClockMode", "ManualClock", "SystemClock", "format_time", "make_clock"]
+__all__ = ["Clock", "ClockMode", "ManualClock", "SystemClock", "format_epoch", "format_time", "make_clock", "wall_time"]
 
 ClockMode = Literal["realtime", "manual"]
 
@@ -82,6 +82,16 @@ class ManualClock:
 
 def make_clock(mode: ClockMode, start: datetime | None = None) -> Clock:
     return ManualClock(start) if mode == "manual" else SystemClock()
+
+
+def wall_time() -> datetime:
+    """Real time, whatever the mock's clock says: for what leaves the mock, such as webhook
+    timestamps, which consumers check against their own clocks."""
+    return datetime.now(UTC)
+
+
+def format_epoch(seconds: float) -> str:
+    return format_time(datetime.fromtimestamp(seconds, UTC))
 
 
 def format_time(moment: datetime) -> str:

@@ -30,6 +30,10 @@ class Settings:
     clock: str = "realtime"
     #: A scenario file (test values, delays); None uses fixtures/scenarios/default.yaml.
     scenario: Path | None = None
+    #: Seconds a webhook consumer has to answer before the attempt counts as failed.
+    webhook_timeout: float = 10.0
+    #: Deliveries in flight at once.
+    webhook_concurrency: int = 64
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -44,8 +48,10 @@ class Settings:
 
 
 def _convert(name: str, raw: str) -> Any:
-    if name in ("port", "max_body_bytes"):
+    if name in ("port", "max_body_bytes", "webhook_concurrency"):
         return int(raw)
+    if name == "webhook_timeout":
+        return float(raw)
     if name in ("data_dir", "spec_dir", "scenario"):
         return Path(raw)
     return raw

@@ -27,6 +27,7 @@ from .store import Event, Job, Page, Record, Store
 
 if TYPE_CHECKING:
     from .scheduler import Scheduler
+    from .webhooks import Outbox
 
 __all__ = ["Caller", "Platform", "GUARDS", "CONTROL_RESOURCES"]
 
@@ -34,7 +35,7 @@ __all__ = ["Caller", "Platform", "GUARDS", "CONTROL_RESOURCES"]
 PREFIXES = {
     "customer": "cus", "account": "acc", "callback": "cbk", "agent": "agt", "tester": "tst",
     "template": "tpl", "trigger": "trg", "contact": "cnt", "token": "tok", "message": "msg",
-    "broadcast": "brd", "conversation": "cnv", "inbound": "inb", "event": "evt",
+    "broadcast": "brd", "conversation": "cnv", "inbound": "inb", "event": "evt", "delivery": "dlv",
 }
 
 #: Which key may touch which resource: the partner's, a sub-account's (ACTIVE), or either.
@@ -123,9 +124,12 @@ class Platform:
         self.settings = settings
         self.scenario = scenario
         self.faults = FaultTable()
-        from .scheduler import Scheduler  # the scheduler drives the platform: import it late
+        # The scheduler and the outbox drive the platform: import them late.
+        from .scheduler import Scheduler
+        from .webhooks import Outbox
 
         self.scheduler: Scheduler = Scheduler(self)
+        self.outbox: Outbox = Outbox(self)
 
     # -- keys and access ---------------------------------------------------------------------
 

@@ -30,12 +30,6 @@ class Scheduler:
         self.store = platform.store
         self.clock = platform.clock
 
-    def resume_clock(self) -> None:
-        """A manual clock continues from where it was when the state was last saved."""
-        saved = self.store.get_meta(CLOCK_KEY)
-        if saved and self.clock.mode == "manual":
-            self.clock.move_to(datetime.fromisoformat(saved))
-
     def run_due(self) -> int:
         """Carry out everything due now; the count of jobs run."""
         ran = 0

@@ -19,7 +19,7 @@ import orjson
 
 from .errors import BadRequest, FieldError
 
-__all__ = ["Record", "Event", "Job", "Page", "Store", "SqliteStore", "JournalEntry"]
+__all__ = ["Delivery", "Event", "Job", "JournalEntry", "Page", "Record", "SqliteStore", "Store"]
 
 
 @dataclass
@@ -66,6 +66,34 @@ class Job:
     seq: int | None = None
 
 
+@dataclass
+class Delivery:
+    """One event on its way to one callback URL, with every attempt so far."""
+
+    id: str
+    event_seq: int
+    event_id: str
+    event_type: str
+    resource_id: str
+    endpoint_id: str | None
+    status: str  # pending, delivered, failed, undeliverable, invalid
+    next_at: float | None  # the mock clock's epoch seconds of the next attempt
+    attempts: list[dict[str, Any]]
+    created_at: str
+    reason: str | None = None
+    seq: int | None = None
+
+    def as_body(self) -> dict[str, Any]:
+        from .clock import format_epoch
+
+        return {
+            "id": self.id, "eventId": self.event_id, "eventType": self.event_type, "resourceId": self.resource_id,
+            "endpointId": self.endpoint_id, "status": self.status, "reason": self.reason,
+            "nextAttemptAt": format_epoch(self.next_at) if self.status == "pending" and self.next_at is not None else None,
+            "attempts": self.attempts, "createdAt": self.created_at,
+        }
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[dict[str, Any]]
@@ -95,6 +123,14 @@ class Store(Protocol):
     def due_jobs(self, until: float, limit: int = 500) -> list[Job]: ...
     def pending_jobs(self, limit: int = 100) -> tuple[list[Job], int]: ...
     def finish_jobs(self, seqs: Sequence[int]) -> None: ...
+    def undispatched_events(self, limit: int) -> list[tuple[int, Event]]: ...
+    def add_deliveries(self, deliveries: Sequence[Delivery], dispatched_up_to: int) -> None: ...
+    def due_deliveries(self, until: float, limit: int, skip: set[str]) -> list[Delivery]: ...
+    def save_deliveries(self, deliveries: Sequence[Delivery]) -> None: ...
+    def get_delivery(self, id: str) -> Delivery | None: ...
+    def event_body(self, seq: int) -> bytes: ...
+    def deliveries_page(self, *, event_id: str | None = None, endpoint_id: str | None = None,
+                        status: str | None = None, limit: int = 100, cursor: str | None = None) -> Page: ...
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
     def delete(self, id: str) -> None: ...
@@ -137,6 +173,24 @@ CREATE TABLE IF NOT EXISTS jobs (
     steps        BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_by_due ON jobs (due, seq);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    event_seq   INTEGER NOT NULL,
+    event_id    TEXT NOT NULL,
+    event_type  TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    endpoint_id TEXT,
+    status      TEXT NOT NULL,
+    next_at     REAL,
+    attempts    BLOB NOT NULL,
+    created_at  TEXT NOT NULL,
+    reason      TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_at, seq) WHERE status = 'pending';
+-- Per endpoint, one resource's events go out in order: the oldest pending one first.
+CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (endpoint_id, resource_id, seq) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (event_id);
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -151,6 +205,16 @@ CREATE TABLE IF NOT EXISTS requests (
     violations   BLOB NOT NULL
 );
 """
+
+
+_DELIVERY_COLUMNS = ("d.seq, d.id, d.event_seq, d.event_id, d.event_type, d.resource_id, d.endpoint_id, d.status,"
+                     " d.next_at, d.attempts, d.created_at, d.reason")
+
+
+def _delivery(row: tuple[Any, ...]) -> Delivery:
+    seq, id, event_seq, event_id, event_type, resource_id, endpoint_id, status, next_at, attempts, created_at, reason = row
+    return Delivery(id, event_seq, event_id, event_type, resource_id, endpoint_id, status, next_at,
+                    orjson.loads(attempts), created_at, reason, seq)
 
 
 def _encode_cursor(seq: int) -> str:
@@ -294,6 +358,75 @@ class SqliteStore:
     def finish_jobs(self, seqs: Sequence[int]) -> None:
         self._db.executemany("DELETE FROM jobs WHERE seq = ?", [(seq,) for seq in seqs])
 
+    # -- webhook deliveries (the outbox's other half) -----------------------------------------
+
+    #: The last event seq that has its deliveries.
+    DISPATCHED = "outbox.dispatched"
+
+    def undispatched_events(self, limit: int) -> list[tuple[int, Event]]:
+        after = int(self.get_meta(self.DISPATCHED) or 0)
+        rows = self._db.execute(
+            "SELECT seq, id, type, account_id, resource_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, limit),
+        ).fetchall()
+        return [(seq, Event(id, type, account_id, resource_id, orjson.loads(body)))
+                for seq, id, type, account_id, resource_id, body in rows]
+
+    def add_deliveries(self, deliveries: Sequence[Delivery], dispatched_up_to: int) -> None:
+        """New deliveries and the outbox cursor, together: a crash neither loses nor doubles them."""
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO deliveries (id, event_seq, event_id, event_type, resource_id, endpoint_id, status, next_at,"
+                " attempts, created_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(d.id, d.event_seq, d.event_id, d.event_type, d.resource_id, d.endpoint_id, d.status, d.next_at,
+                  orjson.dumps(d.attempts), d.created_at, d.reason) for d in deliveries],
+            )
+            self.set_meta(self.DISPATCHED, str(dispatched_up_to))
+
+    def due_deliveries(self, until: float, limit: int, skip: set[str]) -> list[Delivery]:
+        """Pending deliveries due by ``until`` that are first in line for their endpoint and resource."""
+        rows = self._db.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries AS d WHERE d.status = 'pending' AND d.next_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM deliveries AS e WHERE e.status = 'pending'"
+            " AND e.endpoint_id IS d.endpoint_id AND e.resource_id = d.resource_id AND e.seq < d.seq)"
+            " ORDER BY d.next_at, d.seq LIMIT ?",
+            (until, limit + len(skip)),
+        ).fetchall()
+        return [d for d in map(_delivery, rows) if d.id not in skip][:limit]
+
+    def save_deliveries(self, deliveries: Sequence[Delivery]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE deliveries SET endpoint_id = ?, status = ?, next_at = ?, attempts = ?, reason = ? WHERE id = ?",
+                [(d.endpoint_id, d.status, d.next_at, orjson.dumps(d.attempts), d.reason, d.id) for d in deliveries],
+            )
+
+    def get_delivery(self, id: str) -> Delivery | None:
+        row = self._db.execute(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries AS d WHERE id = ?", (id,)).fetchone()
+        return _delivery(row) if row else None
+
+    def event_body(self, seq: int) -> bytes:
+        (body,) = self._db.execute("SELECT body FROM events WHERE seq = ?", (seq,)).fetchone()
+        return bytes(body)
+
+    def deliveries_page(self, *, event_id: str | None = None, endpoint_id: str | None = None,
+                        status: str | None = None, limit: int = 100, cursor: str | None = None) -> Page:
+        clauses: list[str] = ["seq > ?"]
+        args: list[Any] = [_decode_cursor(cursor)]
+        for column, value in (("event_id", event_id), ("endpoint_id", endpoint_id), ("status", status)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        rows = self._db.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries AS d WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
+            (*args, limit + 1),
+        ).fetchall()
+        deliveries = [_delivery(row) for row in rows]
+        more = len(deliveries) > limit
+        deliveries = deliveries[:limit]
+        last = deliveries[-1].seq if deliveries else None
+        return Page([d.as_body() for d in deliveries], _encode_cursor(last) if more and last is not None else None)
+
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
@@ -330,8 +463,9 @@ class SqliteStore:
 
     def reset(self) -> None:
         with self._transaction():
-            for table in ("resources", "events", "jobs", "requests"):
+            for table in ("resources", "events", "jobs", "deliveries", "requests"):
                 self._db.execute(f"DELETE FROM {table}")
+            self._db.execute("DELETE FROM meta WHERE key = ?", (self.DISPATCHED,))
 
     def close(self) -> None:
         self._db.close()

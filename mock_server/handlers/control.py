@@ -48,3 +48,13 @@ def set_faults(platform: Platform, body: Body) -> Answer:
 def clear_faults(platform: Platform) -> Answer:
     platform.faults.clear()
     return None, 204
+
+
+def list_deliveries(platform: Platform, limit: int = 100, cursor: str | None = None, eventId: str | None = None,
+                    endpointId: str | None = None, status: str | None = None) -> Answer:
+    page = platform.store.deliveries_page(event_id=eventId, endpoint_id=endpointId, status=status, limit=limit, cursor=cursor)
+    return page.as_body(), 200
+
+
+def redeliver(platform: Platform, id: str) -> Answer:
+    return platform.outbox.redeliver(id), 202
