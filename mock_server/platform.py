@@ -45,6 +45,9 @@ ACCESS = {
                                     "token", "message", "broadcast", "conversation")},
 }
 
+#: Meta key prefix: the event-log position at which a callback registration starts receiving.
+SINCE_PREFIX = "callback.since."
+
 #: The most resources one job moves: the scheduler takes a job's step in one transaction.
 JOB_SIZE = 2000
 
@@ -360,6 +363,8 @@ class Platform:
         if existing is None:
             record = self._new(owner, "callback", {"url": url, "accountId": owner, "secret": _new_secret()}, key=owner)
             self._create([record])
+            # A registration receives the events logged after it, whenever the outbox gets to them.
+            self.store.set_meta(f"{SINCE_PREFIX}{record.id}", str(self.store.last_event_seq()))
             return record.data, True
         now = format_time(self.clock.now())
         data = {**existing.data, "url": url, "status": "ENABLED", "updatedAt": now}

@@ -24,7 +24,7 @@ from standardwebhooks import Webhook
 
 from .clock import format_time, wall_time
 from .errors import Conflict, NotFound
-from .platform import new_id
+from .platform import SINCE_PREFIX, new_id
 from .spec import bundled_spec_dir, callback_schema, load_spec
 from .store import Delivery, Event, Record
 from .validation import compile_schema, schema_errors
@@ -83,9 +83,9 @@ class Outbox:
             logger.error("event %s does not match the spec's callback schema: %s", event.id, problems)
             return replace(delivery, status="invalid", next_at=None, reason=f"payload breaks the callback schema: {problems}")
         endpoint = self.endpoint_for(event.type, event.account_id)
-        if endpoint is None:
+        if endpoint is None or seq <= int(self.store.get_meta(f"{SINCE_PREFIX}{endpoint.id}") or 0):
             return replace(delivery, status="undeliverable", next_at=None,
-                           reason="no callback URL is registered for this event's account")
+                           reason="no callback URL was registered for this event's account when it happened")
         return replace(delivery, endpoint_id=endpoint.id)
 
     # -- sending ----------------------------------------------------------------------------

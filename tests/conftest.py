@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from support import Api, RunningServer, start_server
+from support import Api, Receiver, RunningServer, start_server
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +50,11 @@ def messenger(api: Api, account: dict[str, Any]) -> Callable[..., requests.Respo
     def call(method: str, path: str, **kwargs: Any) -> requests.Response:
         return api.request(method, path, key=account["apiKey"], **kwargs)
     return call
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook consumer on a free loopback port."""
+    consumer = Receiver()
+    yield consumer
+    consumer.close()
