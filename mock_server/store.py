@@ -130,6 +130,7 @@ class Store(Protocol):
     def save_deliveries(self, deliveries: Sequence[Delivery]) -> None: ...
     def get_delivery(self, id: str) -> Delivery | None: ...
     def event_body(self, seq: int) -> bytes: ...
+    def event_bodies(self, seqs: Sequence[int]) -> dict[int, bytes]: ...
     def deliveries_page(self, *, event_id: str | None = None, endpoint_id: str | None = None,
                         status: str | None = None, limit: int = 100, cursor: str | None = None) -> Page: ...
     def get_meta(self, key: str) -> str | None: ...
@@ -413,6 +414,14 @@ class SqliteStore:
     def event_body(self, seq: int) -> bytes:
         (body,) = self._db.execute("SELECT body FROM events WHERE seq = ?", (seq,)).fetchone()
         return bytes(body)
+
+    def event_bodies(self, seqs: Sequence[int]) -> dict[int, bytes]:
+        found: dict[int, bytes] = {}
+        for start in range(0, len(seqs), 500):
+            chunk = list(seqs[start:start + 500])
+            rows = self._db.execute(f"SELECT seq, body FROM events WHERE seq IN ({','.join('?' * len(chunk))})", chunk)
+            found.update((seq, bytes(body)) for seq, body in rows)
+        return found
 
     def deliveries_page(self, *, event_id: str | None = None, endpoint_id: str | None = None,
                         status: str | None = None, limit: int = 100, cursor: str | None = None) -> Page:

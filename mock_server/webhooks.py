@@ -18,7 +18,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import aiohttp
 import orjson
 from standardwebhooks import Webhook
 
@@ -55,7 +55,10 @@ class Outbox:
         self.settings = platform.settings
         self.schema = _event_schema(platform)
         self._validator = compile_schema(self.schema)
+        #: Deliveries being sent, or sent and not yet recorded: not to be picked again.
         self._in_flight: set[str] = set()
+        self._finished: list[Delivery] = []
+        self._signers: dict[str, Webhook] = {}
         self._rng = random.Random()
 
     # -- routing ----------------------------------------------------------------------------
@@ -90,35 +93,37 @@ class Outbox:
 
     # -- sending ----------------------------------------------------------------------------
 
-    async def attempt(self, client: httpx.AsyncClient, delivery: Delivery) -> Delivery:
-        """One POST of the delivery's event; the delivery as it stands after it."""
-        endpoint = self.store.get(delivery.endpoint_id or "")
+    async def attempt(self, session: aiohttp.ClientSession, delivery: Delivery, body: bytes,
+                      endpoint: Record | None) -> Delivery:
+        """One POST of the delivery's event to its endpoint; the delivery as it stands after it."""
         if endpoint is None or endpoint.status != "ENABLED":
             why = "its callback URL was removed" if endpoint is None else "its callback URL is disabled"
             return replace(delivery, status="undeliverable", next_at=None, reason=why)
-        body = self.store.event_body(delivery.event_seq)
-        sent_at = wall_time()
+        sent_at = wall_time()  # consumers check it against their own clock: never the mock's
         headers = {
             "content-type": "application/json",
             "user-agent": "biway-mock",
             "webhook-id": delivery.event_id,
             "webhook-timestamp": str(int(sent_at.timestamp())),
-            "webhook-signature": Webhook(endpoint.data["secret"]).sign(delivery.event_id, sent_at, body.decode()),
+            "webhook-signature": self._signer(endpoint.data["secret"]).sign(delivery.event_id, sent_at, body.decode()),
         }
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
         try:
-            response = await client.post(endpoint.data["url"], content=body, headers=headers,
-                                         timeout=self.settings.webhook_timeout)
-            status = response.status_code
-        except httpx.TimeoutException:
+            async with session.post(endpoint.data["url"], data=body, headers=headers,
+                                    timeout=aiohttp.ClientTimeout(total=self.settings.webhook_timeout)) as response:
+                status = response.status
+                await response.read()
+        except TimeoutError:
             error = f"no answer within {self.settings.webhook_timeout:g} s"
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         attempt = {"at": format_time(self.clock.now()), "url": endpoint.data["url"], "status": status,
                    "latencyMs": round((time.perf_counter() - started) * 1000, 1), "error": error}
-        attempts = [*delivery.attempts, attempt]
+        return self._after(delivery, endpoint, [*delivery.attempts, attempt], status)
+
+    def _after(self, delivery: Delivery, endpoint: Record, attempts: list[dict[str, Any]], status: int | None) -> Delivery:
         if status is not None and 200 <= status < 300:
             return replace(delivery, status="delivered", next_at=None, attempts=attempts, reason=None)
         if status == 410:
@@ -134,36 +139,55 @@ class Outbox:
         return replace(delivery, next_at=self.clock.now().timestamp() + wait, attempts=attempts,
                        reason=f"attempt {len(attempts)} failed; next in {wait:g} s of the mock's clock")
 
+    def _signer(self, secret: str) -> Webhook:
+        signer = self._signers.get(secret)
+        if signer is None:
+            signer = self._signers[secret] = Webhook(secret)
+        return signer
+
+    def turn(self) -> list[tuple[Delivery, bytes, Record | None]]:
+        """One turn of bookkeeping: record finished attempts, dispatch new events, pick what is due."""
+        finished, self._finished = self._finished, []
+        if finished:
+            self.store.save_deliveries(finished)
+            self._in_flight.difference_update(d.id for d in finished)
+        self.dispatch()
+        free = self.settings.webhook_concurrency * 4 - len(self._in_flight)
+        due = self.store.due_deliveries(self.clock.now().timestamp(), free, self._in_flight) if free > 0 else []
+        bodies = self.store.event_bodies([d.event_seq for d in due])
+        endpoints = {r.id: r for r in self.store.get_many(list({d.endpoint_id for d in due if d.endpoint_id}))}
+        return [(d, bodies[d.event_seq], endpoints.get(d.endpoint_id or "")) for d in due]
+
     async def run_forever(self) -> None:
         """Dispatch and send, for as long as the server runs."""
-        limits = httpx.Limits(max_connections=self.settings.webhook_concurrency,
-                              max_keepalive_connections=self.settings.webhook_concurrency)
-        async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+        connector = aiohttp.TCPConnector(limit=self.settings.webhook_concurrency)
+        async with aiohttp.ClientSession(connector=connector, trust_env=False) as session:
             slots = asyncio.Semaphore(self.settings.webhook_concurrency)
             tasks: set[asyncio.Task[None]] = set()
             while True:
                 try:
-                    dispatched = self.dispatch()
-                    free = self.settings.webhook_concurrency * 2 - len(self._in_flight)
-                    due = self.store.due_deliveries(self.clock.now().timestamp(), free, self._in_flight) if free > 0 else []
+                    due = self.turn()
                 except Exception:
                     logger.exception("the webhook outbox failed; retrying")
-                    dispatched, due = 0, []
-                for delivery in due:
+                    due = []
+                for delivery, body, endpoint in due:
                     self._in_flight.add(delivery.id)
-                    task = asyncio.create_task(self._send(client, slots, delivery))
+                    task = asyncio.create_task(self._send(session, slots, delivery, body, endpoint))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
-                await self.clock.sleep(0 if dispatched or due else TICK)
+                await self.clock.sleep(0 if due or self._finished else TICK)
 
-    async def _send(self, client: httpx.AsyncClient, slots: asyncio.Semaphore, delivery: Delivery) -> None:
+    async def _send(self, session: aiohttp.ClientSession, slots: asyncio.Semaphore, delivery: Delivery,
+                    body: bytes, endpoint: Record | None) -> None:
+        """Send one delivery; its result is recorded by the next turn (in one transaction with others)."""
         try:
             async with slots:
-                after = await self.attempt(client, delivery)
-            self.store.save_deliveries([after])
+                after = await self.attempt(session, delivery, body, endpoint)
+            # Not ``self._finished.append(await ...)``: that binds the list before the await,
+            # and turn() swaps it meanwhile, which would lose this result.
+            self._finished.append(after)
         except Exception:
             logger.exception("delivery %s failed unexpectedly; it stays pending", delivery.id)
-        finally:
             self._in_flight.discard(delivery.id)
 
     # -- control ----------------------------------------------------------------------------

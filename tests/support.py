@@ -44,6 +44,8 @@ def biway_mock_command() -> list[str]:
 class RunningServer:
     url: str
     process: subprocess.Popen[str]
+    #: What the server printed after its first line (drained, so that it never blocks on a full pipe).
+    output: list[str]
 
     def stop(self, kill: bool = False) -> None:
         if self.process.poll() is None:
@@ -64,6 +66,8 @@ def start_server(*args: str, cwd: Path) -> RunningServer:
         process.kill()
         raise RuntimeError(f"biway-mock did not start: {first_line}{process.stdout.read()}")
     url = first_line.split("listening on", 1)[1].strip()
+    output: list[str] = []
+    threading.Thread(target=lambda: output.extend(process.stdout or ()), daemon=True).start()
     deadline = time.monotonic() + DEADLINE_SECONDS
     while True:
         try:
@@ -74,7 +78,7 @@ def start_server(*args: str, cwd: Path) -> RunningServer:
                 process.kill()
                 raise RuntimeError(f"biway-mock at {url} never answered") from exc
             time.sleep(0.05)
-    return RunningServer(url, process)
+    return RunningServer(url, process, output)
 
 
 @functools.cache

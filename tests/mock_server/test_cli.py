@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import time
 
 import requests
 import yaml
@@ -12,7 +13,10 @@ from mock_server.spec import bundled_spec_dir
 
 def test_serve_prints_url_key_and_docs(launch):
     server = launch("--partner-key", "my-partner-key")
-    lines = [server.process.stdout.readline().strip() for _ in range(6)]
+    end = time.monotonic() + 10
+    while len(server.output) < 6 and time.monotonic() < end:
+        time.sleep(0.01)
+    lines = [line.strip() for line in server.output[:6]]
     assert lines[0] == "partner key: my-partner-key"
     assert lines[1] == "state: in memory"
     assert lines[2] == "clock: realtime"
