@@ -28,14 +28,20 @@ def start(*args: str) -> tuple[subprocess.Popen[str], str]:
                                cwd=tempfile.gettempdir())
     assert process.stdout is not None
     url = process.stdout.readline().split("listening on", 1)[1].strip()
-    deadline = time.monotonic() + 30
+    wait_until_up(f"{url}/_mock/clock")
+    return process, url
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    """Poll ``url`` until it answers, or stop the benchmark."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            requests.get(f"{url}/_mock/clock", timeout=1)
-            return process, url
+            requests.get(url, timeout=1)
+            return
         except requests.ConnectionError:
             time.sleep(0.05)
-    raise SystemExit("biway-mock did not start")
+    raise SystemExit(f"nothing answers at {url}")
 
 
 def active_account(url: str) -> str:

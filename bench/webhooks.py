@@ -20,7 +20,7 @@ import orjson
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from broadcast import active_account, start  # noqa: E402
+from broadcast import active_account, start, wait_until_up  # noqa: E402
 
 
 def start_receiver() -> tuple[subprocess.Popen[bytes], str]:
@@ -31,14 +31,8 @@ def start_receiver() -> tuple[subprocess.Popen[bytes], str]:
                                 "--log-level", "warning", "--no-access-log"],
                                cwd=Path(__file__).resolve().parent)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/stats", timeout=1)
-            return process, url
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    raise SystemExit("the receiver did not start")
+    wait_until_up(f"{url}/stats")
+    return process, url
 
 
 def main() -> None:

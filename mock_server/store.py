@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -301,18 +301,7 @@ class SqliteStore:
 
     def list_page(self, kind: str, *, owner: str | None = None, parent: str | None = None,
                   limit: int = 20, cursor: str | None = None) -> Page:
-        clauses: list[str] = ["kind = ?", "seq > ?"]
-        args: list[Any] = [kind, _decode_cursor(cursor)]
-        if owner is not None:
-            clauses.append("owner = ?")
-            args.append(owner)
-        if parent is not None:
-            clauses.append("parent = ?")
-            args.append(parent)
-        rows = self._db.execute(
-            f"SELECT seq, data FROM resources WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
-            (*args, limit + 1),
-        ).fetchall()
+        rows = self._rows("seq, data", "resources", cursor, limit, kind=kind, owner=owner, parent=parent)
         return self._page(rows, limit)
 
     # -- events ----------------------------------------------------------------------------
@@ -326,16 +315,7 @@ class SqliteStore:
 
     def events_page(self, *, type: str | None = None, account_id: str | None = None,
                     resource_id: str | None = None, limit: int = 100, cursor: str | None = None) -> Page:
-        clauses: list[str] = ["seq > ?"]
-        args: list[Any] = [_decode_cursor(cursor)]
-        for column, value in (("type", type), ("account_id", account_id), ("resource_id", resource_id)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                args.append(value)
-        rows = self._db.execute(
-            f"SELECT seq, body FROM events WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
-            (*args, limit + 1),
-        ).fetchall()
+        rows = self._rows("seq, body", "events", cursor, limit, type=type, account_id=account_id, resource_id=resource_id)
         return self._page(rows, limit)
 
     # -- pending work ------------------------------------------------------------------------
@@ -425,21 +405,9 @@ class SqliteStore:
 
     def deliveries_page(self, *, event_id: str | None = None, endpoint_id: str | None = None,
                         status: str | None = None, limit: int = 100, cursor: str | None = None) -> Page:
-        clauses: list[str] = ["seq > ?"]
-        args: list[Any] = [_decode_cursor(cursor)]
-        for column, value in (("event_id", event_id), ("endpoint_id", endpoint_id), ("status", status)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                args.append(value)
-        rows = self._db.execute(
-            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries AS d WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
-            (*args, limit + 1),
-        ).fetchall()
-        deliveries = [_delivery(row) for row in rows]
-        more = len(deliveries) > limit
-        deliveries = deliveries[:limit]
-        last = deliveries[-1].seq if deliveries else None
-        return Page([d.as_body() for d in deliveries], _encode_cursor(last) if more and last is not None else None)
+        rows = self._rows(_DELIVERY_COLUMNS, "deliveries AS d", cursor, limit,
+                          event_id=event_id, endpoint_id=endpoint_id, status=status)
+        return self._page(rows, limit, lambda row: _delivery(row).as_body())
 
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -497,8 +465,17 @@ class SqliteStore:
         kind, id, owner, data, key, parent = row
         return Record(kind, id, owner, orjson.loads(data), key, parent)
 
+    def _rows(self, columns: str, table: str, cursor: str | None, limit: int, **equal: Any) -> list[tuple[Any, ...]]:
+        """Up to ``limit + 1`` rows after the cursor (``seq`` first), where each given column equals its value."""
+        filters = {column: value for column, value in equal.items() if value is not None}
+        where = " AND ".join(["seq > ?", *(f"{column} = ?" for column in filters)])
+        return self._db.execute(f"SELECT {columns} FROM {table} WHERE {where} ORDER BY seq LIMIT ?",
+                                (_decode_cursor(cursor), *filters.values(), limit + 1)).fetchall()
+
     @staticmethod
-    def _page(rows: list[tuple[int, bytes]], limit: int) -> Page:
+    def _page(rows: list[tuple[Any, ...]], limit: int,
+              item: Callable[[tuple[Any, ...]], dict[str, Any]] = lambda row: orjson.loads(row[1])) -> Page:
+        """A page of ``limit`` rows; one more row means there is a next page, after the last seq."""
         more = len(rows) > limit
         rows = rows[:limit]
-        return Page([orjson.loads(body) for _, body in rows], _encode_cursor(rows[-1][0]) if more else None)
+        return Page([item(row) for row in rows], _encode_cursor(rows[-1][0]) if more else None)
