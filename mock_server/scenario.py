@@ -89,7 +89,8 @@ class Rule:
 
     def matches(self, data: dict[str, Any]) -> bool:
         for name, pattern in self.when:
-            if not pattern.search(_text(_field(data, name))):
+            value = data.get(name) if "." not in name else _field(data, name)
+            if not pattern.search(value if type(value) is str else _text(value)):
                 return False
         return True
 
