@@ -141,7 +141,9 @@ class Store(Protocol):
     def events_page(self, *, type: str | None = None, account_id: str | None = None,
                     resource_id: str | None = None, limit: int = 100, cursor: str | None = None) -> Page: ...
     def journal(self, entry: JournalEntry) -> None: ...
-    def recent_requests(self, limit: int) -> list[dict[str, Any]]: ...
+    def recent_requests(self, limit: int, *, operation_id: str | None = None, violations_only: bool = False,
+                        since: int = 0) -> list[dict[str, Any]]: ...
+    def requests_summary(self) -> list[dict[str, Any]]: ...
     def reset(self) -> None: ...
     def close(self) -> None: ...
 
@@ -430,16 +432,38 @@ class SqliteStore:
                 "DELETE FROM requests WHERE seq <= (SELECT MAX(seq) FROM requests) - ?", (self.JOURNAL_SIZE,)
             )
 
-    def recent_requests(self, limit: int) -> list[dict[str, Any]]:
+    def recent_requests(self, limit: int, *, operation_id: str | None = None, violations_only: bool = False,
+                        since: int = 0) -> list[dict[str, Any]]:
+        """The journal, newest first: after ``since`` (a seq), of one operation, or with violations only."""
+        where, args = ["seq > ?"], [since]
+        if operation_id is not None:
+            where.append("operation_id = ?")
+            args.append(operation_id)
+        if violations_only:
+            where.append("violations != ?")
+            args.append(orjson.dumps([]))
         rows = self._db.execute(
-            "SELECT seq, at, method, path, operation_id, status, violations FROM requests ORDER BY seq DESC LIMIT ?",
-            (min(limit, self.JOURNAL_SIZE),),
+            "SELECT seq, at, method, path, operation_id, status, violations FROM requests"
+            f" WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",
+            (*args, min(limit, self.JOURNAL_SIZE)),
         ).fetchall()
         return [
             {"seq": seq, "at": at, "method": method, "path": path, "operationId": operation_id,
              "status": status, "violations": orjson.loads(violations)}
             for seq, at, method, path, operation_id, status, violations in rows
         ]
+
+    def requests_summary(self) -> list[dict[str, Any]]:
+        """Per operation (null: no operation matched), over the journal: requests, violations, statuses."""
+        summary: dict[str | None, dict[str, Any]] = {}
+        rows = self._db.execute("SELECT operation_id, status, violations != ? FROM requests", (orjson.dumps([]),))
+        for operation_id, status, broke in rows:
+            entry = summary.setdefault(operation_id, {"operationId": operation_id, "requests": 0, "violating": 0,
+                                                      "statuses": {}})
+            entry["requests"] += 1
+            entry["violating"] += int(broke)
+            entry["statuses"][str(status)] = entry["statuses"].get(str(status), 0) + 1
+        return sorted(summary.values(), key=lambda e: (-e["violating"], str(e["operationId"])))
 
     # -- whole store -----------------------------------------------------------------------
 

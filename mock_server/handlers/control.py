@@ -19,8 +19,14 @@ def list_events(platform: Platform, limit: int = 100, cursor: str | None = None,
     return page.as_body(), 200
 
 
-def list_requests(platform: Platform, limit: int = 100) -> Answer:
-    return {"items": platform.store.recent_requests(limit)}, 200
+def list_requests(platform: Platform, limit: int = 100, operation: str | None = None, violations: bool = False,
+                  since: int = 0) -> Answer:
+    items = platform.store.recent_requests(limit, operation_id=operation, violations_only=violations, since=since)
+    return {"items": items}, 200
+
+
+def summarize_requests(platform: Platform) -> Answer:
+    return {"operations": platform.store.requests_summary()}, 200
 
 
 def get_clock(platform: Platform) -> Answer:

@@ -131,3 +131,21 @@ def test_the_guide_flows_end_to_end_conform(api):
     assert len(journal) >= 12 and all(entry["violations"] == [] for entry in journal), journal
     types = {e["type"] for e in api.events()}
     assert types == {"CUSTOMER_STATUS", "ACCOUNT_STATUS", "AGENT_STATUS", "RCS_TESTER_STATUS", "MESSENGER_REPORT"}
+
+
+def test_journal_filters_and_summary(api, messenger):
+    api.create_customer()
+    mark = api.get("/_mock/requests", params={"limit": 1}, key=None).json()["items"][0]["seq"]
+    messenger("POST", "/messenger/submit", json={"recipient": "0612345678", "channel": "sms", "text": "x"})
+    messenger("POST", "/messenger/submit", json={"recipient": "+33612345678", "channel": "sms", "text": "x"})
+    api.get("/nowhere")
+    since = api.get("/_mock/requests", params={"since": mark}, key=None).json()["items"]
+    assert [e["path"] for e in since] == ["/nowhere", "/messenger/submit", "/messenger/submit"]
+    bad = api.get("/_mock/requests", params={"since": mark, "violations": "true"}, key=None).json()["items"]
+    assert [(e["operationId"], e["status"]) for e in bad] == [(None, 404), ("MessengerSubmitPost", 400)]
+    submits = api.get("/_mock/requests", params={"operation": "MessengerSubmitPost"}, key=None).json()["items"]
+    assert [e["status"] for e in submits] == [201, 400]
+    summary = {o["operationId"]: o for o in api.get("/_mock/requests/summary", key=None).json()["operations"]}
+    assert summary["MessengerSubmitPost"] == {"operationId": "MessengerSubmitPost", "requests": 2, "violating": 1,
+                                              "statuses": {"201": 1, "400": 1}}
+    assert summary[None]["violating"] == 1 and summary["newCustomer"]["violating"] == 0
