@@ -435,7 +435,8 @@ class SqliteStore:
     def recent_requests(self, limit: int, *, operation_id: str | None = None, violations_only: bool = False,
                         since: int = 0) -> list[dict[str, Any]]:
         """The journal, newest first: after ``since`` (a seq), of one operation, or with violations only."""
-        where, args = ["seq > ?"], [since]
+        where: list[str] = ["seq > ?"]
+        args: list[Any] = [since]
         if operation_id is not None:
             where.append("operation_id = ?")
             args.append(operation_id)
