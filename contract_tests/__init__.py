@@ -1,3 +1,11 @@
-"""The contract harness (issue 5): check servers and clients against biway-mock's spec."""
+"""biway-mock's harness: a mock server and a webhook receiver for tests, and the pytest plugin."""
 
-__all__: list[str] = []
+from .mock import MockServer, SubAccount
+from .receiver import ReceivedWebhook, WebhookReceiver
+
+__all__ = [
+    "MockServer",
+    "ReceivedWebhook",
+    "SubAccount",
+    "WebhookReceiver",
+]

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 import requests
-from support import Api, Receiver, RunningServer, start_server
+from support import Api, RunningServer, start_server
+
+from contract_tests import WebhookReceiver
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +55,8 @@ def messenger(api: Api, account: dict[str, Any]) -> Callable[..., requests.Respo
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A webhook consumer on a free loopback port."""
-    consumer = Receiver()
+def receiver() -> Iterator[WebhookReceiver]:
+    """A webhook consumer on a free loopback port (the plugin's own, dogfooded)."""
+    consumer = WebhookReceiver()
     yield consumer
     consumer.close()

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import os
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -192,66 +189,3 @@ class Api:
         for event in events:
             assert schema_errors(EVENT_SCHEMA, event) == [], event
         return events
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Receiver:
-    """A webhook consumer on loopback that records every request and answers as told.
-
-    ``answer(request) -> status`` decides each answer (200 by default); it may sleep to
-    simulate a slow consumer.
-    """
-
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.answer: Callable[[Received], int] = lambda request: 200
-        self._lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
-                request = Received(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                   self.rfile.read(int(self.headers.get("content-length", 0))))
-                with receiver._lock:
-                    receiver.received.append(request)
-                status = receiver.answer(request)
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self, path: str | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            return [r.json() for r in self.received if path is None or r.path == path]
-
-    def wait_for(self, check: Callable[[list[Received]], bool], deadline: float = 20.0) -> list[Received]:
-        """Poll (never a fixed sleep) until ``check`` holds for what was received."""
-        end = time.monotonic() + deadline
-        while True:
-            with self._lock:
-                received = list(self.received)
-            if check(received):
-                return received
-            if time.monotonic() > end:
-                raise AssertionError(f"not received in {deadline} s; got {[r.json().get('type') for r in received]}")
-            time.sleep(0.02)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
-from support import EVENT_SCHEMA, Api, Receiver
+from support import EVENT_SCHEMA, Api
 
+from contract_tests import WebhookReceiver
 from mock_server.validation import schema_errors
 
 PHONE = "+33612345678"
 
 
-def register(api, receiver: Receiver, path: str, key: str | None = None, **body) -> dict:
+def register(api, receiver: WebhookReceiver, path: str, key: str | None = None, **body) -> dict:
     response = api.post("/system/callback", {"url": f"{receiver.url}{path}", **body},
                         **({"key": key} if key else {}))
     assert response.status_code in (200, 201), response.text
     return response.json()
 
 
-def verify(receiver: Receiver, secret: str) -> None:
+def verify(receiver: WebhookReceiver, secret: str) -> None:
     """Every request verifies with the standardwebhooks library and matches the callback schema."""
     for request in receiver.received:
         event = Webhook(secret).verify(request.body, request.headers)
@@ -46,7 +47,7 @@ def test_events_are_signed_and_routed_to_the_partner_or_the_sub_account(api, rec
     api.advance(10)
     everything = api.events()
     expected = everything[before:]
-    received = receiver.wait_for(lambda got: len(got) >= len(expected))
+    received = receiver.wait_until(lambda got: len(got) >= len(expected))
     assert len(received) == len(expected)
     for event in expected:
         path = "/partner" if event["type"] in ("CUSTOMER_STATUS", "ACCOUNT_STATUS") else "/lyon"
@@ -74,7 +75,7 @@ def test_an_event_without_a_url_is_undeliverable_until_redelivered(api, receiver
     registration = register(api, receiver, "/late")
     again = api.post(f"/_mock/deliveries/{delivery['id']}/redeliver", key=None)
     assert again.status_code == 202 and again.json()["endpointId"] == registration["id"]
-    [request] = receiver.wait_for(lambda got: len(got) == 1)
+    [request] = receiver.wait_until(lambda got: len(got) == 1)
     assert request.headers["webhook-id"] == event["eventId"]
     verify(receiver, registration["secret"])
 
@@ -174,9 +175,9 @@ def test_one_resources_events_arrive_in_order_through_failures(api, receiver, me
     register(api, receiver, "/ordered", key=account["apiKey"])
     message = messenger("POST", "/messenger/submit", json={"recipient": PHONE, "channel": "rcs", "text": "x"}).json()
     api.advance(1)  # sent, delivered and read are all logged; "sent" fails its first attempt
-    receiver.wait_for(lambda got: len(got) >= 2)
+    receiver.wait_until(lambda got: len(got) >= 2)
     api.advance(5)
-    receiver.wait_for(lambda got: len(got) >= 5)
+    receiver.wait_until(lambda got: len(got) >= 5)
     states = [r.json()["state"] for r in receiver.received if r.json()["resource"]["id"] == message["id"]]
     assert states == ["accepted", "sent", "sent", "delivered", "read"]
 
@@ -187,7 +188,7 @@ def test_redelivering_a_delivered_event_sends_it_again(api, receiver):
     [event] = api.events(resourceId=customer["id"])
     done = wait_delivery(api, event["eventId"], lambda d: d["status"] == "delivered")
     api.post(f"/_mock/deliveries/{done['id']}/redeliver", key=None)
-    received = receiver.wait_for(lambda got: len(got) == 2)
+    received = receiver.wait_until(lambda got: len(got) == 2)
     assert received[0].body == received[1].body and received[0].headers["webhook-id"] == received[1].headers["webhook-id"]
     verify(receiver, registration["secret"])
     assert api.post("/_mock/deliveries/dlv_nope/redeliver", key=None).status_code == 404
@@ -208,7 +209,7 @@ def test_kill_9_loses_no_event(launch, tmp_path):
     """Deliveries in flight and events not yet dispatched all arrive after a restart."""
     import threading
 
-    receiver = Receiver()
+    receiver = WebhookReceiver()
     gate = threading.Event()
     receiver.answer = lambda request: 200 if gate.wait(timeout=30) else 500
     try:
@@ -218,13 +219,13 @@ def test_kill_9_loses_no_event(launch, tmp_path):
         for _ in range(10):
             customer = api.create_customer()
             api.transition("customers", customer["id"], "VERIFIED")
-        receiver.wait_for(lambda got: len(got) >= 1)  # deliveries are in flight, held by the consumer
+        receiver.wait_until(lambda got: len(got) >= 1)  # deliveries are in flight, held by the consumer
         logged = {e["eventId"] for e in api.events()}
         first.stop(kill=True)
 
         second = launch("--clock", "manual", "--data-dir", str(tmp_path))
         gate.set()
-        received = receiver.wait_for(lambda got: {r.headers["webhook-id"] for r in got} >= logged)
+        received = receiver.wait_until(lambda got: {r.headers["webhook-id"] for r in got} >= logged)
         assert {r.headers["webhook-id"] for r in received} == logged  # at least once: maybe twice, never lost
         api = Api(second.url)
         assert {d["status"] for d in wait_all_final(api)} == {"delivered"}
