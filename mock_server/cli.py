@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import socket
 from pathlib import Path
 
@@ -62,3 +64,41 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key
         click.echo(f"  docs ({api}): {url}/docs/{api}/")
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
+
+
+@main.command("fuzz-webhooks")
+@click.option("--target", required=True, help="The URL of your webhook consumer.")
+@click.option("--secret", required=True, help="The whsec_... secret your consumer verifies with.")
+@click.option("--max-examples", type=click.IntRange(min=1), default=100, show_default=True,
+              help="How many generated events to try.")
+@click.option("--seed", type=int, default=None, help="Hypothesis seed, to repeat a run.")
+@click.option("--replay", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Send this one event (a failure's saved file) instead of generating.")
+@click.option("--spec-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Generate from these spec files' callback schemas.")
+def fuzz_webhooks(target: str, secret: str, max_examples: int, seed: int | None, replay: Path | None,
+                  spec_dir: Path | None) -> None:
+    """Fuzz your webhook consumer with signed events of every type, and forged ones."""
+    from contract_tests.fuzzing import ConsumerFailure, FuzzReport, check_consumer
+    from contract_tests.fuzzing import fuzz_webhooks as run_fuzz
+
+    if replay is not None:
+        report = FuzzReport(sent=1)
+        try:
+            check_consumer(target, secret, json.loads(replay.read_text(encoding="utf-8")))
+        except ConsumerFailure as failure:
+            report.failure = failure
+    else:
+        report = run_fuzz(target, secret, max_examples=max_examples, seed=seed, spec_dir=spec_dir)
+    if report.failure is None:
+        click.echo(f"passed: {report.sent} events, each signed, duplicated, forged, unsigned and stale; "
+                   "the consumer kept every rule")
+        return
+    saved = Path.cwd() / f"biway-fuzz-{report.failure.event.get('type', 'event').lower()}.json"
+    saved.write_text(json.dumps(report.failure.event, ensure_ascii=False, indent=2), encoding="utf-8")
+    click.echo(f"FAILED after {report.sent} events: {report.failure.problem}", err=True)
+    click.echo(f"  the event (shrunk), saved to {saved}:", err=True)
+    click.echo("  " + json.dumps(report.failure.event, ensure_ascii=False), err=True)
+    click.echo(f"  replay: biway-mock fuzz-webhooks --target {shlex.quote(target)} --secret {shlex.quote(secret)}"
+               f" --replay {shlex.quote(str(saved))}", err=True)
+    raise SystemExit(1)
