@@ -20,14 +20,14 @@ from starlette.exceptions import HTTPException
 from .auth import PlatformBearerHandler
 from .clock import Clock, make_clock
 from .config import Settings
-from .errors import error_response
+from .errors import error_handler
 from .faults import FaultInjection
 from .middleware import BodySizeLimit, RequestJournal, RoutingPerAPI, SwaggerUIPerAPI
 from .platform import Platform
 from .routing import HandlerResolver
 from .scenario import load_scenario
 from .scheduler import CLOCK_KEY
-from .spec import API_FILES, bundled_spec_dir, iter_operations, load_spec
+from .spec import API_FILES, PathMethods, bundled_spec_dir, iter_operations, load_spec
 from .store import SqliteStore, Store
 from .validation import VALIDATOR_MAP
 
@@ -90,18 +90,21 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
         strict_validation=True,
         lifespan=lifespan,
     )
+    served = []
     for api in API_FILES:
         spec = load_spec(spec_dir, api)
+        operations = list(iter_operations(spec, api))
+        served += operations
         app.add_api(
             spec,
             name=api,
-            resolver=HandlerResolver(platform, list(iter_operations(spec, api))),
+            resolver=HandlerResolver(platform, operations),
             swagger_ui_options=SwaggerUIOptions(spec_path=f"/openapi/{api}.json", swagger_ui_path=f"/docs/{api}"),
         )
-    platform.faults.known = frozenset(op.operation_id for api in ("account", "messenger")
-                                      for op in iter_operations(load_spec(spec_dir, api), api))
+    platform.faults.known = frozenset(op.operation_id for op in served if op.api != "control")
+    on_error = error_handler(PathMethods(served))
     for exception in (Exception, HTTPException, ProblemException):
-        app.add_error_handler(exception, error_response)
+        app.add_error_handler(exception, on_error)
     app.add_middleware(RequestJournal, position=MiddlewarePosition.BEFORE_EXCEPTION, store=store, clock=clock)
     app.add_middleware(BodySizeLimit, position=MiddlewarePosition.BEFORE_SECURITY, max_bytes=settings.max_body_bytes)
     app.add_middleware(FaultInjection, position=MiddlewarePosition.BEFORE_SECURITY, faults=platform.faults, clock=clock)

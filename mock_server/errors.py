@@ -8,6 +8,7 @@ translated by :func:`error_response`, so a client never sees problem+json, HTML 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import orjson
@@ -17,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 __all__ = [
     "ApiError", "BadRequest", "Conflict", "FieldError", "Forbidden", "NotFound", "PayloadTooLarge",
-    "Unauthorized", "Unprocessable", "CONTRACT_CODES", "error_body", "error_response",
+    "Unauthorized", "Unprocessable", "CONTRACT_CODES", "error_body", "error_handler",
 ]
 
 logger = logging.getLogger("biway_mock")
@@ -122,12 +123,25 @@ def to_api_error(exc: Exception) -> ApiError:
     return ApiError("The mock failed on this request; see its log.", [], 500, "internal_error")
 
 
-async def error_response(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """Connexion error handler (async, so it runs inline and not in a thread pool)."""
-    error = to_api_error(exc)
-    return ConnexionResponse(
-        status_code=error.status,
-        body=orjson.dumps(error_body(error)),
-        content_type="application/json",
-        headers={"WWW-Authenticate": "Bearer"} if error.status == 401 else None,
-    )
+ErrorHandler = Callable[[ConnexionRequest, Exception], Awaitable[ConnexionResponse]]
+
+
+def error_handler(allowed_methods: Callable[[str], list[str]]) -> ErrorHandler:
+    """Connexion's error handler for an app whose paths take ``allowed_methods(path)``."""
+
+    async def error_response(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        # async, so that it runs inline and not in a thread pool
+        error = to_api_error(exc)
+        headers = {}
+        if error.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        if error.status == 405:  # RFC 9110: list what the path takes
+            headers["Allow"] = ", ".join(allowed_methods(request.url.path))
+        return ConnexionResponse(
+            status_code=error.status,
+            body=orjson.dumps(error_body(error)),
+            content_type="application/json",
+            headers=headers or None,
+        )
+
+    return error_response

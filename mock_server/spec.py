@@ -8,6 +8,7 @@ the tests as plain dicts, so all of them read the same contract. References betw
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -16,7 +17,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["API_FILES", "Operation", "bundled_spec_dir", "load_spec", "iter_operations", "callback_schema"]
+__all__ = ["API_FILES", "Operation", "PathMethods", "bundled_spec_dir", "callback_schema", "iter_operations", "load_spec"]
 
 #: The three documents the mock serves, by API name.
 API_FILES = {"account": "account.yaml", "messenger": "messenger.yaml", "control": "control.yaml"}
@@ -86,6 +87,20 @@ def iter_operations(spec: dict[str, Any], api: str) -> Iterator[Operation]:
                 op = item[method]
                 tags = op.get("tags") or [api]
                 yield Operation(api, method, path, op["operationId"], tags[0], op)
+
+
+class PathMethods:
+    """Which methods each path of the specs takes (the ``Allow`` header of a 405)."""
+
+    def __init__(self, operations: list[Operation]) -> None:
+        methods: dict[str, set[str]] = {}
+        for op in operations:
+            methods.setdefault(op.path, set()).add(op.method.upper())
+        self._routes = [(re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"), sorted(allowed))
+                        for path, allowed in methods.items()]
+
+    def __call__(self, path: str) -> list[str]:
+        return next((allowed for pattern, allowed in self._routes if pattern.match(path)), [])
 
 
 def callback_schema(account_spec: dict[str, Any]) -> dict[str, Any]:

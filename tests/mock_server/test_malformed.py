@@ -77,5 +77,7 @@ def test_query_and_path_parameters(api):
 
 def test_unknown_paths_and_methods(api):
     assert_error(api.get("/client/customers"), 404, "unknown_operation")
-    assert_error(api.request("PUT", CUSTOMER, json={}), 405, "method_not_allowed")
+    not_allowed = api.request("PUT", CUSTOMER, json={})
+    assert_error(not_allowed, 405, "method_not_allowed")
+    assert set(not_allowed.headers["allow"].split(", ")) >= {"GET", "POST"}  # RFC 9110
     assert_error(api.request("PATCH", "/_mock/reset", key=None), 405, "method_not_allowed")
