@@ -6,18 +6,20 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 import uvicorn
+from starlette.types import ASGIApp
 
 from mock_server import Settings, create_app
 
 from .receiver import WebhookReceiver
 
-__all__ = ["MockServer", "SubAccount"]
+__all__ = ["ControlClient", "MockServer", "SubAccount"]
 
 VALID_SIRET = "73282932000074"
 
@@ -40,57 +42,24 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
-class MockServer:
-    """biway-mock on a free loopback port, on a thread of this process.
+class ControlClient:
+    """The calls a test makes of a running biway-mock: its control API, and a partner's setup."""
 
-    The clock is manual unless told otherwise: nothing moves until :meth:`advance`. Errors the
-    server logs (a bug of the mock) are kept and raised by :meth:`check_errors`.
-    """
-
-    def __init__(self, *, clock: str = "manual", partner_key: str = "partner-test-key",
-                 scenario: Path | None = None, spec_dir: Path | None = None) -> None:
-        self.settings = Settings.from_env({}, clock=clock, partner_key=partner_key, scenario=scenario, spec_dir=spec_dir)
+    def __init__(self, url: str, partner_key: str = "partner-test-key") -> None:
+        self.url = url.rstrip("/")
         self.partner_key = partner_key
-        self.url = ""
         self.session = requests.Session()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._errors = _Collect()
         #: The journal's position when the current test started (set by the ``biway_mock`` fixture).
         self.mark = 0
 
-    # -- running ----------------------------------------------------------------------------
+    def is_biway_mock(self) -> bool:
+        """Whether the target answers the control API (a biway-mock, not the vendor's sandbox)."""
+        try:
+            response = self.session.get(f"{self.url}/_mock/clock", timeout=10)
+        except requests.RequestException:
+            return False
+        return response.status_code == 200 and "mode" in response.json()
 
-    def start(self) -> MockServer:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(create_app(self.settings), log_level="warning", access_log=False, lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                        name="biway-mock")
-        logging.getLogger("biway_mock").addHandler(self._errors)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("biway-mock did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=30)
-        logging.getLogger("biway_mock").removeHandler(self._errors)
-
-    def check_errors(self) -> None:
-        """Raise what went wrong inside the server since the last check (a bug of the mock)."""
-        records, self._errors.records = self._errors.records, []
-        if records:
-            raise AssertionError("biway-mock failed inside:\n" + "\n".join(r.getMessage() for r in records))
-
-    # -- the control API ----------------------------------------------------------------------
 
     def _call(self, method: str, path: str, key: str | None = None, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -148,3 +117,55 @@ class MockServer:
         items: list[dict[str, Any]] = self._call("GET", "/_mock/requests",
                                                  params={"violations": "true", "since": since, "limit": 1000})["items"]
         return list(reversed(items))
+
+
+class MockServer(ControlClient):
+    """biway-mock on a free loopback port, on a thread of this process.
+
+    The clock is manual unless told otherwise: nothing moves until :meth:`advance`. Errors the
+    server logs (a bug of the mock) are kept and raised by :meth:`check_errors`. ``wrap``
+    wraps the app (the harness's tests use it to serve deliberately broken variants).
+    """
+
+    def __init__(self, *, clock: str = "manual", partner_key: str = "partner-test-key",
+                 scenario: Path | None = None, spec_dir: Path | None = None,
+                 wrap: Callable[[ASGIApp], ASGIApp] | None = None) -> None:
+        super().__init__("", partner_key)
+        self.settings = Settings.from_env({}, clock=clock, partner_key=partner_key, scenario=scenario, spec_dir=spec_dir)
+        self._wrap = wrap
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._errors = _Collect()
+
+    # -- running ----------------------------------------------------------------------------
+
+    def start(self) -> MockServer:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        app: ASGIApp = create_app(self.settings)
+        config = uvicorn.Config(self._wrap(app) if self._wrap else app, log_level="warning", access_log=False,
+                                lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
+                                        name="biway-mock")
+        logging.getLogger("biway_mock").addHandler(self._errors)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("biway-mock did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=30)
+        logging.getLogger("biway_mock").removeHandler(self._errors)
+
+    def check_errors(self) -> None:
+        """Raise what went wrong inside the server since the last check (a bug of the mock)."""
+        records, self._errors.records = self._errors.records, []
+        if records:
+            raise AssertionError("biway-mock failed inside:\n" + "\n".join(r.getMessage() for r in records))

@@ -102,3 +102,33 @@ def fuzz_webhooks(target: str, secret: str, max_examples: int, seed: int | None,
     click.echo(f"  replay: biway-mock fuzz-webhooks --target {shlex.quote(target)} --secret {shlex.quote(secret)}"
                f" --replay {shlex.quote(str(saved))}", err=True)
     raise SystemExit(1)
+
+
+@main.command()
+@click.option("--base-url", required=True, help="The server to check: biway-mock, the vendor's sandbox, another fake.")
+@click.option("--partner-key", required=True, help="The partner's API key (the account API).")
+@click.option("--account-key", default=None,
+              help="An ACTIVE sub-account's key (the messenger API); provisioned automatically on biway-mock.")
+@click.option("--spec-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Check against these spec files instead of the bundled ones.")
+@click.option("--max-examples", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Generated cases per operation and phase.")
+@click.option("--seed", type=int, default=None, help="Seed, to repeat a run.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a JUnit XML report.")
+@click.option("--header", "headers", multiple=True, help="An extra header for every request, 'Name: value'.")
+@click.option("--operation", "operations", multiple=True, help="Check only this operationId (repeatable).")
+@click.option("--webhook-url", default=None,
+              help="The URL the target must post events to, when it cannot reach this machine's loopback.")
+@click.option("--deadline", type=float, default=120.0, show_default=True,
+              help="Seconds to wait for each event on a target that is not biway-mock.")
+@click.option("--no-flows", is_flag=True, help="Skip the lifecycle and webhook stage.")
+def contract(base_url: str, partner_key: str, account_key: str | None, spec_dir: Path | None, max_examples: int,
+             seed: int | None, junit: Path | None, headers: tuple[str, ...], operations: tuple[str, ...],
+             webhook_url: str | None, deadline: float, no_flows: bool) -> None:
+    """Check a server against the contract: Schemathesis conformance, then the guide's flows and webhooks."""
+    from contract_tests.conformance import ContractOptions, run_contract
+
+    options = ContractOptions(base_url, partner_key, account_key, spec_dir, max_examples, seed, junit, headers,
+                              operations, webhook_url, deadline, not no_flows)
+    if not run_contract(options, echo=click.echo):
+        raise SystemExit(1)
