@@ -165,6 +165,7 @@ def walk_flows(target: ControlClient, on_mock: bool, options: ContractOptions, e
         return received
 
     url = options.webhook_url or receiver.url
+    echo(f"  webhook receiver listening on {receiver.url}" + (f", registered as {url}" if options.webhook_url else ""))
     partner = options.partner_key
     state: dict[str, Any] = {}
     try:
@@ -219,14 +220,18 @@ def walk_flows(target: ControlClient, on_mock: bool, options: ContractOptions, e
             return "opening the chat URL reported read"
         step("FileEntryPost and ChatbotTokenPost", chat_token)
 
-        def signatures() -> str:
+        def every_webhook() -> str:
             if not receiver.received:
                 raise AssertionError("no webhook arrived")
             forged = receiver.unverified()
             if forged:
                 raise AssertionError(f"{len(forged)} webhook(s) with a signature that does not verify: {forged[0].problem}")
-            return f"{len(receiver.received)} webhooks, every signature verified (Standard Webhooks)"
-        step("webhook signatures", signatures)
+            for webhook in receiver.received:
+                problems = schema_errors(schema, webhook.json())
+                if problems:
+                    raise AssertionError(f"a {webhook.json().get('type')} event breaks the callback schema: {problems}")
+            return f"{len(receiver.received)} webhooks, each signed (Standard Webhooks) and matching the callback schema"
+        step("every webhook received", every_webhook)
     finally:
         receiver.close()
     return steps

@@ -114,3 +114,15 @@ def test_another_target_needs_an_account_key(tmp_path) -> None:
     lines: list[str] = []
     assert not run_contract(ContractOptions("http://127.0.0.1:9", "key", flows=False), echo=lines.append)
     assert any("--account-key is needed" in line for line in lines)
+
+
+def wrong_secret(status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    return (status, {**body, "secret": "whsec_" + "QUJD" * 8}) if status in (200, 201) else None
+
+
+def test_webhooks_that_do_not_verify_fail_the_flows(capfd: pytest.CaptureFixture[str]) -> None:
+    lines: list[str] = []
+    for server in serve(breaking("POST", "/system/callback", wrong_secret)):
+        options = ContractOptions(server.url, server.partner_key, seed=1, operations=["newCallbackUrl"])
+        assert not run_contract(options, echo=lines.append)
+    assert any("FAIL  every webhook received" in line and "does not verify" in line for line in lines), lines
