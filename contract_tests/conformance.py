@@ -117,7 +117,8 @@ def _schemathesis(options: ContractOptions, config: Path, spec: Path, key: str, 
         command += ["--include-operation-id", operation]
     if options.seed is not None:
         command += ["--seed", str(options.seed)]
-    result = subprocess.run(command, stdout=sys.stdout, stderr=sys.stderr, check=False)
+    # In the scratch directory: Schemathesis keeps a cache (and replays past crashes) in its cwd.
+    result = subprocess.run(command, stdout=sys.stdout, stderr=sys.stderr, check=False, cwd=config.parent)
     if junit.exists():
         run.junit_files.append(junit)
     return result.returncode == 0
