@@ -45,12 +45,16 @@ class Lifecycle:
     def terminal(self) -> frozenset[str]:
         return frozenset(s for s in self.states if not any(t.source == s for t in self.transitions))
 
+    def targets_from(self, current: str) -> list[str]:
+        """The states a resource in ``current`` may move to (guards aside), sorted."""
+        return sorted(t.target for t in self.transitions if t.source == current)
+
     def transition_to(self, current: str, target: str) -> Transition:
         """The transition from ``current`` to ``target``, or a 409 that says what is allowed."""
         for transition in self.transitions:
             if transition.source == current and transition.target == target:
                 return transition
-        allowed = sorted(t.target for t in self.transitions if t.source == current)
+        allowed = self.targets_from(current)
         if target not in self.states:
             reason = f"{target} is not a state of a {self.resource} (states: {', '.join(sorted(self.states))})"
         elif allowed:

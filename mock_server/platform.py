@@ -20,7 +20,7 @@ from .clock import Clock, format_time
 from .config import Settings
 from .errors import ApiError, Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from .faults import Fault, FaultTable
-from .lifecycle import CASCADES, PREREQUISITES, lifecycle_of
+from .lifecycle import CASCADES, PREREQUISITES, Transition, lifecycle_of
 from .rules import placeholders, render, siret_problem
 from .scenario import Outcome, Scenario
 from .store import Event, Job, Page, Record, Store
@@ -272,16 +272,15 @@ class Platform:
             why_not = GUARDS[name](self, record)
             if why_not:
                 raise Conflict(f"The {record.kind} {record.id} cannot go from {record.status} to {target}: {why_not}.")
-        changed = [self._moved(record, target, reason)]
+        changed = [self._moved(record, move, reason)]
         for cascade in CASCADES:
             if cascade.source == record.kind and cascade.state == target:
+                follows = lifecycle_of(cascade.target)
                 children = self.store.list_page(cascade.target, parent=record.id, limit=10_000).items
-                for child in children:
-                    child_record = self.store.get(child["id"])
-                    if child_record and cascade.to in {t.target for t in lifecycle_of(cascade.target).transitions
-                                                       if t.source == child_record.status}:
-                        changed.append(self._moved(child_record, cascade.to, cascade.reason))
-        events = [self._event(r, self._reported_state(r, prior)) for r, prior in changed]
+                for child in self.store.get_many([c["id"] for c in children]):
+                    if cascade.to in follows.targets_from(child.status):
+                        changed.append(self._moved(child, follows.transition_to(child.status, cascade.to), cascade.reason))
+        events = [self._event(r, reported) for r, reported in changed]
         return Change([r for r, _ in changed], [e for e in events if e], self._plans_unblocked_by(record, target))
 
     def run_jobs(self, jobs: Sequence[Job], budget: int = JOB_SIZE) -> int:
@@ -305,8 +304,8 @@ class Platform:
             if left:
                 batch.jobs.append(Job(job.due, left, job.steps))
             following: dict[int, list[str]] = {}
+            states = [step["state"] for step in job.steps]
             for record in self.store.get_many(ids):
-                states = [step["state"] for step in job.steps]
                 start = states.index(record.status) + 1 if record.status in states else 0
                 if start >= len(job.steps):
                     continue
@@ -325,8 +324,9 @@ class Platform:
         self.store.update(batch.records, batch.events, batch.jobs, done)
         return seen
 
-    def _moved(self, record: Record, target: str, reason: str | None) -> tuple[Record, str]:
-        prior = record.status
+    def _moved(self, record: Record, move: Transition, reason: str | None) -> tuple[Record, str]:
+        """The record after ``move``, and the state its event reports."""
+        target = move.target
         now = format_time(self.clock.now())
         data = {**record.data, "status": target, "updatedAt": now}
         reason_field = REASON_FIELDS.get(target)
@@ -334,12 +334,7 @@ class Platform:
             data[reason_field] = reason or f"{target.lower()} by the platform"
         if record.kind == "token" and target == "used":
             data["usedAt"] = now
-        return Record(record.kind, record.id, record.owner, data, record.key, record.parent), prior
-
-    @staticmethod
-    def _reported_state(record: Record, prior: str) -> str:
-        move = lifecycle_of(record.kind).transition_to(prior, record.status)
-        return move.reports or record.status
+        return Record(record.kind, record.id, record.owner, data, record.key, record.parent), move.reports or target
 
     def force_transition(self, resource: str, id: str, to: str, reason: str | None = None) -> dict[str, Any]:
         """The control API's transition: any tenant, lifecycle rules still apply."""

@@ -185,8 +185,9 @@ def _rule(raw: dict[str, Any], delays: dict[str, float], fail: Any) -> Rule:
     lifecycle = lifecycle_of(resource)
     current = lifecycle.initial
     for position, state in enumerate(states):
-        if not any(t.source == current and t.target == state for t in lifecycle.transitions):
-            allowed = sorted(t.target for t in lifecycle.transitions if t.source == current) or ["nothing (final)"]
+        allowed = lifecycle.targets_from(current)
+        if state not in allowed:
+            allowed = allowed or ["nothing (final)"]
             move = f"{_article(resource)} {resource} cannot go from {current} to {state}"
             raise fail(("states", position), f"{move}; from {current}: {', '.join(allowed)}")
         current = state
