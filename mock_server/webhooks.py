@@ -63,9 +63,13 @@ class Outbox:
 
     # -- routing ----------------------------------------------------------------------------
 
+    def _owner(self, event_type: str, account_id: str) -> str:
+        """Whose callback URL an event goes to: the partner's, or its sub-account's."""
+        return self.settings.partner_id if event_type in PARTNER_EVENTS else account_id
+
     def endpoint_for(self, event_type: str, account_id: str) -> Record | None:
-        """The callback registration an event goes to: the partner's, or its sub-account's."""
-        owner = self.settings.partner_id if event_type in PARTNER_EVENTS else account_id
+        """The callback registration an event goes to."""
+        owner = self._owner(event_type, account_id)
         return self.store.find("callback", owner, owner=owner)
 
     def dispatch(self, limit: int = 1000) -> int:
@@ -74,19 +78,30 @@ class Outbox:
         if not events:
             return 0
         now = self.clock.now()
-        deliveries = [self._delivery(seq, event, now.timestamp(), format_time(now)) for seq, event in events]
+        routes: dict[str, tuple[Record | None, int]] = {}  # a batch shares few routes: look each up once
+        deliveries = [self._delivery(seq, event, now.timestamp(), format_time(now), routes) for seq, event in events]
         self.store.add_deliveries(deliveries, events[-1][0])
         return len(events)
 
-    def _delivery(self, seq: int, event: Event, now: float, created: str) -> Delivery:
+    def _route(self, event: Event, routes: dict[str, tuple[Record | None, int]]) -> tuple[Record | None, int]:
+        """The event's registration, and the event-log position from which it receives."""
+        owner = self._owner(event.type, event.account_id)
+        if owner not in routes:
+            endpoint = self.endpoint_for(event.type, event.account_id)
+            since = int(self.store.get_meta(f"{SINCE_PREFIX}{endpoint.id}") or 0) if endpoint else 0
+            routes[owner] = (endpoint, since)
+        return routes[owner]
+
+    def _delivery(self, seq: int, event: Event, now: float, created: str,
+                  routes: dict[str, tuple[Record | None, int]]) -> Delivery:
         delivery = Delivery(new_id("delivery"), seq, event.id, event.type, event.resource_id,
                             None, "pending", now, [], created)
         if not self._validator.is_valid(event.body):
             problems = "; ".join(f"{e.field or 'event'}: {e.message}" for e in schema_errors(self.schema, event.body))
             logger.error("event %s does not match the spec's callback schema: %s", event.id, problems)
             return replace(delivery, status="invalid", next_at=None, reason=f"payload breaks the callback schema: {problems}")
-        endpoint = self.endpoint_for(event.type, event.account_id)
-        if endpoint is None or seq <= int(self.store.get_meta(f"{SINCE_PREFIX}{endpoint.id}") or 0):
+        endpoint, since = self._route(event, routes)
+        if endpoint is None or seq <= since:
             return replace(delivery, status="undeliverable", next_at=None,
                            reason="no callback URL was registered for this event's account when it happened")
         return replace(delivery, endpoint_id=endpoint.id)
