@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from .clock import format_epoch
 from .errors import BadRequest, FieldError
 
 __all__ = ["Delivery", "Event", "Job", "JournalEntry", "Page", "Record", "SqliteStore", "Store"]
@@ -83,8 +84,6 @@ class Delivery:
     seq: int | None = None
 
     def as_body(self) -> dict[str, Any]:
-        from .clock import format_epoch
-
         return {
             "id": self.id, "eventId": self.event_id, "eventType": self.event_type, "resourceId": self.resource_id,
             "endpointId": self.endpoint_id, "status": self.status, "reason": self.reason,
