@@ -21,3 +21,8 @@ class PlatformBearerHandler(BearerSecurityHandler):
 
     def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[[str], dict[str, Any] | None]:
         return self._authenticate
+
+    @staticmethod
+    def _accepts_kwarg(func: Callable[..., Any], keyword: str) -> bool:
+        """The platform's check takes the key alone (Connexion would ``inspect`` it on every request)."""
+        return False

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shlex
 import socket
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import click
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from .app import create_app
 from .config import Settings
@@ -40,30 +45,46 @@ def main() -> None:
               help="A scenario file (test values and delays) instead of fixtures/scenarios/default.yaml.")
 @click.option("--webhook-timeout", type=click.FloatRange(min=0.1), default=None,
               help="Seconds a webhook consumer has to answer.  [default: 10]")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes answering requests; with more than one and no --data-dir, state is kept in "
+                   "a temporary file they share.  [default: 1]")
 def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key: str | None,
           spec_dir: Path | None, public_url: str | None, clock: str | None, scenario: Path | None,
-          webhook_timeout: float | None) -> None:
+          webhook_timeout: float | None, workers: int | None) -> None:
     """Start the mock server."""
     settings = Settings.from_env(host=host, port=port, data_dir=data_dir, partner_key=partner_key,
                                  spec_dir=spec_dir, public_url=public_url, clock=clock, scenario=scenario,
-                                 webhook_timeout=webhook_timeout)
-    try:
-        app = create_app(settings)
-    except ScenarioError as exc:
-        raise click.UsageError(f"bad scenario: {exc}") from exc
-    # Bind first so that --port 0 can print the port it got.
-    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
-    url = f"http://{settings.host}:{sock.getsockname()[1]}"
-    click.echo(f"biway-mock listening on {url}")
-    click.echo(f"  partner key: {settings.partner_key}")
-    click.echo(f"  state: {settings.data_dir or 'in memory'}")
-    click.echo(f"  clock: {settings.clock}")
-    for api in API_FILES:
-        click.echo(f"  docs ({api}): {url}/docs/{api}/")
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    uvicorn.Server(config).run(sockets=[sock])
+                                 webhook_timeout=webhook_timeout, workers=workers)
+    with contextlib.ExitStack() as cleanup:
+        if settings.workers > 1 and settings.data_dir is None:
+            scratch = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="biway-mock-"))
+            settings = replace(settings, data_dir=Path(scratch))
+        try:
+            app = create_app(settings)  # in the parent too: a bad scenario stops here, and the file gets its tables
+        except ScenarioError as exc:
+            raise click.UsageError(f"bad scenario: {exc}") from exc
+        # Bind first so that --port 0 can print the port it got.
+        sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.host, settings.port))
+        url = f"http://{settings.host}:{sock.getsockname()[1]}"
+        click.echo(f"biway-mock listening on {url}")
+        click.echo(f"  partner key: {settings.partner_key}")
+        click.echo(f"  state: {settings.data_dir or 'in memory'}")
+        click.echo(f"  clock: {settings.clock}")
+        for api in API_FILES:
+            click.echo(f"  docs ({api}): {url}/docs/{api}/")
+        if settings.workers > 1:
+            click.echo(f"  workers: {settings.workers}")
+        if settings.workers == 1:
+            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+            uvicorn.Server(config).run(sockets=[sock])
+            return
+        app.platform.store.close()
+        os.environ.update(settings.as_env())
+        config = uvicorn.Config("mock_server.app:app_from_env", factory=True, workers=settings.workers,
+                                log_level="warning", access_log=False, lifespan="on")
+        Multiprocess(config, sockets=[sock]).run()
 
 
 @main.command("fuzz-webhooks")

@@ -11,7 +11,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-__all__ = ["Clock", "ClockMode", "ManualClock", "SystemClock", "format_epoch", "format_time", "make_clock", "wall_time"]
+__all__ = ["Clock", "ClockMode", "ManualClock", "SystemClock", "TimeRecord",
+           "format_epoch", "format_time", "make_clock", "wall_time"]
 
 ClockMode = Literal["realtime", "manual"]
 
@@ -36,52 +37,84 @@ class Clock(Protocol):
         ...
 
 
-class SystemClock:
-    """Real time, shifted by what the control API advanced."""
+class TimeRecord(Protocol):
+    """Where a clock keeps its time (the store's meta table): every worker process reads the same."""
 
-    mode: ClockMode = "realtime"
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+class _Unshared:
+    """A :class:`TimeRecord` in this process only, for a clock used on its own (tests, tools)."""
 
     def __init__(self) -> None:
-        self._offset = timedelta()
+        self._values: dict[str, str] = {}
+
+    def get_meta(self, key: str) -> str | None:
+        return self._values.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._values[key] = value
+
+
+class SystemClock:
+    """Real time, shifted by what the control API advanced (kept in the record, for every worker)."""
+
+    mode: ClockMode = "realtime"
+    OFFSET = "clock.offset"
+
+    def __init__(self, record: TimeRecord | None = None) -> None:
+        self._record = record or _Unshared()
+
+    def _offset(self) -> timedelta:
+        return timedelta(seconds=float(self._record.get_meta(self.OFFSET) or 0))
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset
+        return datetime.now(UTC) + self._offset()
 
     def advance(self, seconds: float) -> None:
-        self._offset += timedelta(seconds=seconds)
+        self._record.set_meta(self.OFFSET, repr(self._offset().total_seconds() + seconds))
 
     def move_to(self, moment: datetime) -> None:
         """Real time moves on its own; only a jump ahead of it shifts the clock."""
-        if moment > self.now():
-            self._offset += moment - self.now()
+        now = self.now()
+        if moment > now:
+            self.advance((moment - now).total_seconds())
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
 class ManualClock:
-    """Time that moves only when told to."""
+    """Time that moves only when told to; kept in the record, so it resumes after a restart."""
 
     mode: ClockMode = "manual"
+    NOW = "clock.now"
 
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime.now(UTC).replace(microsecond=0)
+    def __init__(self, record: TimeRecord | None = None, start: datetime | None = None) -> None:
+        self._record = record or _Unshared()
+        if self._record.get_meta(self.NOW) is None:
+            self._set(start or datetime.now(UTC).replace(microsecond=0))
+
+    def _set(self, moment: datetime) -> None:
+        self._record.set_meta(self.NOW, moment.isoformat())
 
     def now(self) -> datetime:
-        return self._now
+        return datetime.fromisoformat(self._record.get_meta(self.NOW))  # type: ignore[arg-type]
 
     def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
+        self._set(self.now() + timedelta(seconds=seconds))
 
     def move_to(self, moment: datetime) -> None:
-        self._now = max(self._now, moment)
+        self._set(max(self.now(), moment))
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
-def make_clock(mode: ClockMode, start: datetime | None = None) -> Clock:
-    return ManualClock(start) if mode == "manual" else SystemClock()
+def make_clock(mode: ClockMode, record: TimeRecord | None = None, start: datetime | None = None) -> Clock:
+    """A clock of this mode, keeping its time in ``record`` (the store) when given."""
+    return ManualClock(record, start) if mode == "manual" else SystemClock(record)
 
 
 def wall_time() -> datetime:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .clock import ClockMode
+
 __all__ = ["Settings"]
 
 
@@ -27,13 +29,15 @@ class Settings:
     #: The URL clients reach the mock at (chat URLs are built on it); None: from each request.
     public_url: str | None = None
     #: ``realtime``: lifecycles move on their own; ``manual``: only when the control API advances the clock.
-    clock: str = "realtime"
+    clock: ClockMode = "realtime"
     #: A scenario file (test values, delays); None uses fixtures/scenarios/default.yaml.
     scenario: Path | None = None
     #: Seconds a webhook consumer has to answer before the attempt counts as failed.
     webhook_timeout: float = 10.0
     #: Deliveries in flight at once.
     webhook_concurrency: int = 64
+    #: Worker processes answering requests; with more than one, state is always in a file.
+    workers: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -46,9 +50,14 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
 
+    def as_env(self) -> dict[str, str]:
+        """The ``BIWAY_*`` variables that give these settings back (for worker processes)."""
+        return {f"BIWAY_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)
+                if getattr(self, f.name) is not None}
+
 
 def _convert(name: str, raw: str) -> Any:
-    if name in ("port", "max_body_bytes", "webhook_concurrency"):
+    if name in ("port", "max_body_bytes", "webhook_concurrency", "workers"):
         return int(raw)
     if name == "webhook_timeout":
         return float(raw)

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Protocol
 
+import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .clock import Clock
 from .errors import ApiError
 
 __all__ = ["Fault", "FaultTable", "FaultInjection"]
+
+
+class MetaStore(Protocol):
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+    def update_meta(self, key: str, update: Callable[[str | None], str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -27,30 +35,57 @@ class Fault:
 
 
 class FaultTable:
-    def __init__(self, rng: random.Random | None = None) -> None:
-        self._faults: dict[str, Fault] = {}
+    """The faults in force, kept in the store so that every worker process applies the same ones."""
+
+    KEY = "faults"
+
+    def __init__(self, store: MetaStore, rng: random.Random | None = None) -> None:
+        self._store = store
         self._rng = rng or random.Random()
         #: The operationIds faults may name (set by the app from its specs).
         self.known: frozenset[str] = frozenset()
 
+    def _load(self, raw: str | None) -> dict[str, Fault]:
+        return {name: Fault(**fields) for name, fields in orjson.loads(raw or "{}").items()}
+
+    @staticmethod
+    def _dump(faults: dict[str, Fault]) -> str:
+        return orjson.dumps({name: asdict(fault) for name, fault in faults.items()}).decode()
+
     def set(self, faults: dict[str, Fault]) -> None:
-        self._faults = dict(faults)
+        self._store.set_meta(self.KEY, self._dump(faults))
 
     def clear(self) -> None:
-        self._faults.clear()
+        self.set({})
 
     def as_body(self) -> dict[str, Any]:
-        return {operation_id: fault.as_body() for operation_id, fault in self._faults.items()}
+        return {name: fault.as_body() for name, fault in self._load(self._store.get_meta(self.KEY)).items()}
 
     def draw(self, operation_id: str) -> tuple[int, int | None]:
         """(latency in ms, error status or None) for one request to this operation."""
-        fault = self._faults.get(operation_id)
+        fault = self._load(self._store.get_meta(self.KEY)).get(operation_id)
         if fault is None:
             return 0, None
-        spoil = fault.status is not None and fault.remaining != 0 and self._rng.random() < fault.rate
-        if spoil and fault.remaining is not None:
-            self._faults[operation_id] = replace(fault, remaining=fault.remaining - 1)
-        return fault.latency_ms, fault.status if spoil else None
+        if fault.status is None or self._rng.random() >= fault.rate:
+            return fault.latency_ms, None
+        if fault.remaining is None:
+            return fault.latency_ms, fault.status
+        spoiled = False
+
+        def use_one(raw: str | None) -> str:
+            # Read again under the write lock: another worker may have used the last one.
+            nonlocal spoiled
+            faults = self._load(raw)
+            current = faults.get(operation_id)
+            if current is None or current.remaining == 0:
+                return raw or "{}"
+            spoiled = True
+            if current.remaining is not None:
+                faults[operation_id] = replace(current, remaining=current.remaining - 1)
+            return self._dump(faults)
+
+        self._store.update_meta(self.KEY, use_one)
+        return fault.latency_ms, fault.status if spoiled else None
 
 
 class FaultInjection:

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import typing as t
 
 import orjson
 from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware, _original_scope
 from starlette.datastructures import Headers
-from starlette.routing import Mount, Router
+from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .clock import Clock, format_time
 from .errors import CONTRACT_CODES, PayloadTooLarge
 from .store import JournalEntry, Store
 
-__all__ = ["RequestJournal", "BodySizeLimit", "RoutingPerAPI", "SwaggerUIPerAPI"]
+__all__ = ["DOCS_PREFIXES", "RequestJournal", "BodySizeLimit", "RoutingPerAPI", "SwaggerUIPerAPI"]
 
+#: Seconds a journal entry may wait for a write to ride along with, before it is written alone.
+JOURNAL_DELAY = 0.005
+#: Where the Swagger UI and the spec files are served (see :func:`mock_server.app.create_app`).
+DOCS_PREFIXES = ("/docs/", "/openapi/")
 #: Paths that are the mock's own (control API, docs): the journal records clients' calls only.
-_OWN_PREFIXES = ("/_mock/", "/docs/", "/openapi/", "/chat/")
+_OWN_PREFIXES = ("/_mock/", *DOCS_PREFIXES, "/chat/")
 
 
 class RequestJournal:
@@ -26,12 +31,19 @@ class RequestJournal:
 
     It sits outside Connexion's exception middleware, so it sees the final answer: a 4xx whose
     code is one of :data:`~mock_server.errors.CONTRACT_CODES` lists the request's violations.
+    Entries ride along with the next write, or are written :data:`JOURNAL_DELAY` later; a
+    worker reading the journal writes its own first, another worker's may lag by that delay.
     """
 
     def __init__(self, app: ASGIApp, store: Store, clock: Clock) -> None:
         self.app = app
         self.store = store
         self.clock = clock
+        self._flush_planned = False
+
+    def _flush(self) -> None:
+        self._flush_planned = False
+        self.store.flush_journal()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(_OWN_PREFIXES):
@@ -54,6 +66,9 @@ class RequestJournal:
             await self.app(scope, receive, send_and_record)
         finally:
             routing = extensions.get("connexion_routing", {})
+            if not self._flush_planned:
+                self._flush_planned = True
+                asyncio.get_running_loop().call_later(JOURNAL_DELAY, self._flush)
             self.store.journal(JournalEntry(
                 at=format_time(self.clock.now()),
                 method=scope["method"],
@@ -109,6 +124,7 @@ class SwaggerUIPerAPI(SwaggerUIMiddleware):
     Connexion mounts each API's docs router at its base path; with every API at ``""`` the first
     mount swallows the others' docs. Here each new API's router falls through to the routers
     added before it, so ``/docs/account/``, ``/docs/messenger/`` and ``/docs/control/`` all work.
+    A request outside :data:`DOCS_PREFIXES` goes straight on, without walking those routers.
     Relies on Connexion 3.3 internals (``SwaggerUIAPI``, ``_original_scope``): the version is
     pinned and ``tests/mock_server/test_app.py`` serves all three UIs.
     """
@@ -124,24 +140,26 @@ class SwaggerUIPerAPI(SwaggerUIMiddleware):
         self.router = Router(default=self.default_fn)
         self.router.mount(api.base_path, app=api.router)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(DOCS_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
 
 class RoutingPerAPI(RoutingMiddleware):
     """Connexion's routing middleware, fixed for three or more APIs on one base path.
 
     Connexion chains APIs that share a base path by making the new API the fallback of *every*
     earlier one, so with account, messenger and control all at ``""`` the account API falls
-    through straight to control and the messenger API is never reached. Here each new API is
-    appended at the end of the chain instead.
+    through straight to control and the messenger API is never reached. Here the routes of every
+    API at ``""`` go into the one top router instead: one walk over one list, and a path that
+    exists with another method is a 405 whichever API declares it.
     """
 
     def add_api(self, specification: t.Any, base_path: str | None = None,
                 arguments: dict[str, t.Any] | None = None, **kwargs: t.Any) -> None:
         api = RoutingAPI(specification, base_path=base_path, arguments=arguments, next_app=self.app, **kwargs)
-        for route in self.router.routes:
-            if isinstance(route, Mount) and route.path == api.base_path:
-                tail: t.Any = route.app
-                while isinstance(tail.default, Router):
-                    tail = tail.default
-                tail.default = api.router
-                return
-        self.router.mount(api.base_path, app=api.router)
+        if api.base_path:
+            raise ValueError(f"biway-mock serves its APIs at the root, not at {api.base_path!r}")
+        self.router.routes.extend(api.router.routes)

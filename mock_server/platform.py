@@ -126,7 +126,7 @@ class Platform:
         self.clock = clock
         self.settings = settings
         self.scenario = scenario
-        self.faults = FaultTable()
+        self.faults = FaultTable(store)
         # The scheduler and the outbox drive the platform: import them late.
         from .scheduler import Scheduler
         from .webhooks import Outbox

@@ -8,18 +8,21 @@ a file (WAL) when the server is given ``--data-dir``.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
 from .clock import format_epoch
 from .errors import BadRequest, FieldError
 
-__all__ = ["Delivery", "Event", "Job", "JournalEntry", "Page", "Record", "SqliteStore", "Store"]
+__all__ = ["Delivery", "Event", "Job", "JobsTaken", "JournalEntry", "LoggedEvent", "Page", "Record", "SqliteStore", "Store"]
 
 
 @dataclass
@@ -49,6 +52,17 @@ class Event:
     account_id: str
     resource_id: str
     body: dict[str, Any]
+
+
+class LoggedEvent(NamedTuple):
+    """An event as the log holds it: its position, and its body still encoded (parsed only if sent)."""
+
+    seq: int
+    id: str
+    type: str
+    account_id: str
+    resource_id: str
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -121,7 +135,7 @@ class Store(Protocol):
     def due_jobs(self, until: float, limit: int = 500) -> list[Job]: ...
     def pending_jobs(self, limit: int = 100) -> tuple[list[Job], int]: ...
     def finish_jobs(self, seqs: Sequence[int]) -> None: ...
-    def undispatched_events(self, limit: int) -> list[tuple[int, Event]]: ...
+    def undispatched_events(self, limit: int) -> list[LoggedEvent]: ...
     def last_event_seq(self) -> int: ...
     def add_deliveries(self, deliveries: Sequence[Delivery], dispatched_up_to: int) -> None: ...
     def due_deliveries(self, until: float, limit: int, skip: set[str]) -> list[Delivery]: ...
@@ -133,12 +147,14 @@ class Store(Protocol):
                         status: str | None = None, limit: int = 100, cursor: str | None = None) -> Page: ...
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
+    def update_meta(self, key: str, update: Callable[[str | None], str]) -> None: ...
     def delete(self, id: str) -> None: ...
     def list_page(self, kind: str, *, owner: str | None = None, parent: str | None = None,
                   limit: int = 20, cursor: str | None = None) -> Page: ...
     def events_page(self, *, type: str | None = None, account_id: str | None = None,
                     resource_id: str | None = None, limit: int = 100, cursor: str | None = None) -> Page: ...
     def journal(self, entry: JournalEntry) -> None: ...
+    def flush_journal(self) -> None: ...
     def recent_requests(self, limit: int, *, operation_id: str | None = None, violations_only: bool = False,
                         since: int = 0) -> list[dict[str, Any]]: ...
     def requests_summary(self) -> list[dict[str, Any]]: ...
@@ -232,6 +248,26 @@ def _decode_cursor(cursor: str | None) -> int:
     return int(cursor)
 
 
+class JobsTaken(Exception):
+    """The jobs an update finishes were finished by another worker meanwhile: nothing was written."""
+
+
+class WriteLock:
+    """An exclusive lock on a file, across the worker processes that share the database."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def __enter__(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 class SqliteStore:
     """The :class:`Store` on one SQLite connection (the server calls it from its event loop)."""
 
@@ -241,11 +277,20 @@ class SqliteStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None, check_same_thread=False)
+        self._writer: WriteLock | contextlib.nullcontext[None] = contextlib.nullcontext()
         if path:
-            self._db.execute("PRAGMA journal_mode=WAL")
+            # Worker processes share the file: one writer at a time, by a lock they wait on in
+            # turn, rather than SQLite's busy handler, which sleeps and retries.
+            self._writer = WriteLock(path.with_name(path.name + ".lock"))
+            self._db.execute("PRAGMA busy_timeout=10000")
+            with self._writer:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.executescript(_SCHEMA)
             self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        else:
+            self._db.executescript(_SCHEMA)
         self._journal_count = 0
+        self._journal_buffer: list[JournalEntry] = []
 
     # -- resources -------------------------------------------------------------------------
 
@@ -291,10 +336,12 @@ class SqliteStore:
             )
             self._append_events(events)
             self._add_jobs(jobs)
-            self._db.executemany("DELETE FROM jobs WHERE seq = ?", [(seq,) for seq in done])
+            if done and self._db.executemany("DELETE FROM jobs WHERE seq = ?", [(seq,) for seq in done]).rowcount != len(done):
+                raise JobsTaken("another worker carried out these jobs first")
 
     def delete(self, id: str) -> None:
-        self._db.execute("DELETE FROM resources WHERE id = ?", (id,))
+        with self._transaction():
+            self._db.execute("DELETE FROM resources WHERE id = ?", (id,))
 
     def list_page(self, kind: str, *, owner: str | None = None, parent: str | None = None,
                   limit: int = 20, cursor: str | None = None) -> Page:
@@ -335,21 +382,21 @@ class SqliteStore:
         return self.due_jobs(float("inf"), limit), int(count)
 
     def finish_jobs(self, seqs: Sequence[int]) -> None:
-        self._db.executemany("DELETE FROM jobs WHERE seq = ?", [(seq,) for seq in seqs])
+        with self._transaction():
+            self._db.executemany("DELETE FROM jobs WHERE seq = ?", [(seq,) for seq in seqs])
 
     # -- webhook deliveries (the outbox's other half) -----------------------------------------
 
     #: The last event seq that has its deliveries.
     DISPATCHED = "outbox.dispatched"
 
-    def undispatched_events(self, limit: int) -> list[tuple[int, Event]]:
+    def undispatched_events(self, limit: int) -> list[LoggedEvent]:
         after = int(self.get_meta(self.DISPATCHED) or 0)
         rows = self._db.execute(
             "SELECT seq, id, type, account_id, resource_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
             (after, limit),
         ).fetchall()
-        return [(seq, Event(id, type, account_id, resource_id, orjson.loads(body)))
-                for seq, id, type, account_id, resource_id, body in rows]
+        return list(map(LoggedEvent._make, rows))
 
     def last_event_seq(self) -> int:
         (seq,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
@@ -411,25 +458,43 @@ class SqliteStore:
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
-        self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
-                         (key, value, value))
+        with self._transaction():
+            self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+                             (key, value, value))
+
+    def update_meta(self, key: str, update: Callable[[str | None], str]) -> None:
+        """Replace a value by ``update(old value)``, with no other writer in between."""
+        with self._transaction():
+            self.set_meta(key, update(self.get_meta(key)))
 
     # -- journal ---------------------------------------------------------------------------
 
     def journal(self, entry: JournalEntry) -> None:
-        self._db.execute(
+        """Record a request; the row is written with the next write transaction (see :meth:`flush_journal`)."""
+        self._journal_buffer.append(entry)
+
+    def flush_journal(self) -> None:
+        """Write the journal entries not yet written. The server calls it a few milliseconds after
+        a request, unless another write carried them first: a request costs one commit, not two."""
+        if self._journal_buffer:
+            with self._transaction():
+                pass  # the transaction writes the buffer
+
+    def _write_journal(self) -> None:
+        entries, self._journal_buffer = self._journal_buffer, []
+        self._db.executemany(
             "INSERT INTO requests (at, method, path, operation_id, status, violations) VALUES (?, ?, ?, ?, ?, ?)",
-            (entry.at, entry.method, entry.path, entry.operation_id, entry.status, orjson.dumps(entry.violations)),
+            [(e.at, e.method, e.path, e.operation_id, e.status, orjson.dumps(e.violations)) for e in entries],
         )
-        self._journal_count += 1
-        if self._journal_count % 100 == 0:
-            self._db.execute(
-                "DELETE FROM requests WHERE seq <= (SELECT MAX(seq) FROM requests) - ?", (self.JOURNAL_SIZE,)
-            )
+        self._journal_count += len(entries)
+        if self._journal_count >= 100:
+            self._journal_count = 0
+            self._db.execute("DELETE FROM requests WHERE seq <= (SELECT MAX(seq) FROM requests) - ?", (self.JOURNAL_SIZE,))
 
     def recent_requests(self, limit: int, *, operation_id: str | None = None, violations_only: bool = False,
                         since: int = 0) -> list[dict[str, Any]]:
         """The journal, newest first: after ``since`` (a seq), of one operation, or with violations only."""
+        self.flush_journal()
         where: list[str] = ["seq > ?"]
         args: list[Any] = [since]
         if operation_id is not None:
@@ -451,6 +516,7 @@ class SqliteStore:
 
     def requests_summary(self) -> list[dict[str, Any]]:
         """Per operation (null: no operation matched), over the journal: requests, violations, statuses."""
+        self.flush_journal()
         summary: dict[str | None, dict[str, Any]] = {}
         rows = self._db.execute("SELECT operation_id, status, violations != ? FROM requests", (orjson.dumps([]),))
         for operation_id, status, broke in rows:
@@ -471,14 +537,29 @@ class SqliteStore:
 
     def close(self) -> None:
         self._db.close()
+        if isinstance(self._writer, WriteLock):
+            self._writer.close()
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _transaction(self) -> sqlite3.Connection:
-        # With isolation_level=None, the connection's context manager does not open a
-        # transaction: BEGIN explicitly, and let ``with`` commit or roll back.
-        self._db.execute("BEGIN")
-        return self._db
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the write lock; a nested one joins the one open."""
+        if self._db.in_transaction:
+            yield self._db
+            return
+        with self._writer:
+            self._db.execute("BEGIN IMMEDIATE")
+            journal = self._journal_buffer
+            try:
+                if journal:
+                    self._write_journal()
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._journal_buffer = journal + self._journal_buffer  # not written after all
+                raise
+            self._db.execute("COMMIT")
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> Record:

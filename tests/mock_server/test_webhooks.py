@@ -249,9 +249,12 @@ def wait_all_final(api) -> list[dict]:
 def test_a_payload_that_breaks_the_callback_schema_is_not_sent() -> None:
     """The mock checks its own events: a bad one is a bug, kept as 'invalid' with the reason."""
     from mock_server import Settings, create_app
+    from mock_server.platform import Caller
     from mock_server.store import Event
 
     platform = create_app(Settings(clock="manual")).platform
+    platform.register_callback(Caller("partner", "partner"), "http://127.0.0.1:9/hook")  # checked when sent
+    platform.outbox.dispatch()
     bad = {"eventId": "evt_x", "type": "CUSTOMER_STATUS", "occurredAt": "yesterday", "accountId": "partner",
            "resource": {"type": "customer", "id": "cus_x"}, "state": "LOST", "data": {}}
     platform.store.insert([], [Event("evt_x", "CUSTOMER_STATUS", "partner", "cus_x", bad)])
