@@ -1,10 +1,16 @@
 """biway-mock side by side with Prism and a raw Starlette ceiling, in one run on this machine.
 
-    python bench/run.py [--duration 10] [--connections 32]
+    python bench/run.py [--duration 10] [--connections 32] [--recipients 100000] [--skip-prism]
+
+Measures, each with wrk on loopback: POST /messenger/submit, GET of a message, POST
+/client/customer on ``biway-mock serve`` (default settings, ``--workers 2``, ``--data-dir``), on
+Prism (default logging and ``-v error``) and on a raw Starlette app (the ceiling); then a
+100,000-recipient broadcast (time to accept it, webhooks/s to a consumer on loopback) and the
+resident memory after storing 1,000,000 messages.
 
 Needs wrk (Debian: ``apt-get install wrk``) and, for Prism, Node.js with npm: the script
-installs ``@stoplight/prism-cli`` into ``bench/.prism`` the first time. Everything listens on
-loopback. Prints each figure and writes ``bench/results/RESULTS.md`` (date and machine included).
+installs ``@stoplight/prism-cli`` into ``bench/.prism`` the first time. Prints each figure and
+writes ``bench/results/RESULTS.md`` (date and machine included).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import requests
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from broadcast import active_account, start, wait_until_up  # noqa: E402
+from webhooks import Delivery  # noqa: E402
+from webhooks import measure as measure_webhooks  # noqa: E402
 
 PRISM = HERE / ".prism" / "node_modules" / ".bin" / "prism"
 SPEC = HERE.parent / "spec"
@@ -151,16 +159,44 @@ def rss_after_million(data_dir: str) -> float:
         process.wait(timeout=30)
 
 
-def row(name: str, load: Load | None, ratio: str = "") -> str:
+#: The mock's rows, each compared with every other server.
+MOCKS = ("biway-mock", "biway-mock --workers 2")
+
+
+def row(name: str, load: Load | None, ratios: list[str]) -> str:
     if load is None:
-        return f"| {name} | - | - | - | - | - |"
-    return f"| {name} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.errors} | {ratio} |"
+        return f"| {name} | - | - | - | - | {' | '.join('' for _ in MOCKS)} |"
+    return f"| {name} | {load.rps:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.errors} | {' | '.join(ratios)} |"
+
+
+def report(options: argparse.Namespace, results: dict[str, dict[str, Load]], delivery: Delivery, rss: float) -> str:
+    lines = [f"# biway-mock benchmark, {datetime.date.today()}",
+             "", f"Machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+             f"wrk -t2 -c{options.connections} -d{options.duration}s on loopback, on the same machine as the servers.",
+             "", "Columns `x / this`: that mock's requests/s divided by this row's.", ""]
+    for operation in ("POST /messenger/submit", "GET /messenger/submit/{id}", "POST /client/customer"):
+        lines += [f"## {operation}", "",
+                  "| server | requests/s | p50 ms | p99 ms | errors | " + " | ".join(f"{m} / this" for m in MOCKS) + " |",
+                  "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in MOCKS) + " |"]
+        for name, loads in results.items():
+            load = loads.get(operation)
+            ratios = [f"{results[m][operation].rps / load.rps:.2f}x" if load and not name.startswith("biway-mock") else ""
+                      for m in MOCKS]
+            lines.append(row(name, load, ratios))
+        lines.append("")
+    lines += ["## Broadcast and webhooks", "",
+              f"- A broadcast to {delivery.recipients:,} recipients accepted in **{delivery.accepted_s:.2f} s** (one request).",
+              f"- Its reports: {delivery.received:,} of {delivery.expected:,} webhooks reached a consumer on loopback, "
+              f"the last {delivery.last_s:.1f} s after sending: **{delivery.rate:,.0f} webhooks/s**.",
+              f"- Resident memory of `biway-mock --data-dir` after storing 1,000,000 messages: **{rss:,.0f} MB**.", ""]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--recipients", type=int, default=100_000, help="recipients of the broadcast")
     parser.add_argument("--skip-prism", action="store_true")
     options = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -173,42 +209,33 @@ def main() -> None:
                         "@stoplight/prism-cli@5"], check=True)
 
     results: dict[str, dict[str, Load]] = {}
-    process, url = start()
-    try:
-        results["biway-mock"] = measure_mock(url, options)
-    finally:
-        process.terminate()
+    for name, args in (("biway-mock", ()), ("biway-mock --workers 2", ("--workers", "2"))):
+        process, url = start(*args)
+        try:
+            results[name] = measure_mock(url, options)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
     with tempfile.TemporaryDirectory() as data_dir:
         process, url = start("--data-dir", data_dir)
         try:
             results["biway-mock --data-dir"] = measure_mock(url, options)
         finally:
             process.terminate()
+            process.wait(timeout=30)
     if not options.skip_prism:
         results["Prism (default)"] = measure_prism(options, quiet=False)
         results["Prism (-v error)"] = measure_prism(options, quiet=True)
     results["raw Starlette ceiling"] = measure_ceiling(options)
+    delivery = measure_webhooks(options.recipients)
     with tempfile.TemporaryDirectory() as data_dir:
         rss = rss_after_million(data_dir)
 
-    lines = [f"# biway-mock benchmark, {datetime.date.today()}",
-             "", f"Machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-             f"wrk -t2 -c{options.connections} -d{options.duration}s on loopback.", ""]
-    for operation in ("POST /messenger/submit", "GET /messenger/submit/{id}", "POST /client/customer"):
-        mock = results["biway-mock"][operation]
-        lines += [f"## {operation}", "", "| server | requests/s | p50 ms | p99 ms | errors | biway-mock / this |",
-                  "| --- | --- | --- | --- | --- | --- |"]
-        for name, loads in results.items():
-            load = loads.get(operation)
-            other = load is not None and not name.startswith("biway-mock")
-            lines.append(row(name, load, f"{mock.rps / load.rps:.2f}x" if other and load else ""))
-        lines.append("")
-    lines += [f"Resident memory of biway-mock --data-dir after storing 1,000,000 messages: {rss:,.0f} MB", ""]
-    report = "\n".join(lines)
-    print(report)
+    text = report(options, results, delivery, rss)
+    print(text)
     out = HERE / "results" / "RESULTS.md"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(report, encoding="utf-8")
+    out.write_text(text, encoding="utf-8")
     print(f"written to {out}")
 
 

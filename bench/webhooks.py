@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -35,39 +36,56 @@ def start_receiver() -> tuple[subprocess.Popen[bytes], str]:
     return process, url
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recipients", type=int, default=100_000)
-    parser.add_argument("--deadline", type=float, default=900, help="give up after this many seconds")
-    options = parser.parse_args()
+@dataclass
+class Delivery:
+    recipients: int
+    accepted_s: float
+    received: int
+    expected: int
+    last_s: float
+    rate: float
+
+
+def measure(recipients: int, deadline: float = 900) -> Delivery:
+    """One broadcast on a realtime mock; its reports, counted by a consumer on loopback."""
     receiver, receiver_url = start_receiver()
     mock, url = start()
     try:
         key = active_account(url)
         requests.post(f"{url}/system/callback", json={"url": f"{receiver_url}/hooks"},
                       headers={"Authorization": f"Bearer {key}"}, timeout=10).raise_for_status()
-        body = orjson.dumps({"recipients": [f"+336{i:08d}" for i in range(options.recipients)], "channel": "sms",
+        body = orjson.dumps({"recipients": [f"+336{i:08d}" for i in range(recipients)], "channel": "sms",
                              "text": "Promo"})
         started = time.time()
         response = requests.post(f"{url}/messenger/broadcast", data=body, timeout=600,
                                  headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        accepted = time.time() - started
         assert response.status_code == 201, response.text[:300]
-        expected = options.recipients * 3  # accepted, sent, delivered (SMS): one webhook each
-        print(f"broadcast of {options.recipients:,} accepted in {time.time() - started:.2f} s; "
-              f"waiting for {expected:,} webhooks")
-        stats = {"received": 0}
-        while stats["received"] < expected and time.time() - started < options.deadline:
+        expected = recipients * 3  # accepted, sent, delivered (SMS): one webhook each
+        print(f"broadcast of {recipients:,} accepted in {accepted:.2f} s; waiting for {expected:,} webhooks")
+        stats = {"received": 0, "first": None, "last": None}
+        while stats["received"] < expected and time.time() - started < deadline:
             time.sleep(0.5)
             stats = requests.get(f"{receiver_url}/stats", timeout=10).json()
         span = (stats["last"] or started) - (stats["first"] or started)
-        print(f"webhooks received: {stats['received']:,} of {expected:,}")
-        print(f"time until the last one: {(stats['last'] or started) - started:.1f} s after sending")
-        print(f"delivery rate: {stats['received'] / span if span else 0:,.0f} webhooks/s")
+        return Delivery(recipients, accepted, stats["received"], expected, (stats["last"] or started) - started,
+                        stats["received"] / span if span else 0.0)
     finally:
         mock.terminate()
         receiver.terminate()
         mock.wait(timeout=30)
         receiver.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--deadline", type=float, default=900, help="give up after this many seconds")
+    options = parser.parse_args()
+    result = measure(options.recipients, options.deadline)
+    print(f"webhooks received: {result.received:,} of {result.expected:,}")
+    print(f"time until the last one: {result.last_s:.1f} s after sending")
+    print(f"delivery rate: {result.rate:,.0f} webhooks/s")
 
 
 if __name__ == "__main__":

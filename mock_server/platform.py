@@ -11,7 +11,7 @@ import base64
 import itertools
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -205,19 +205,25 @@ class Platform:
         data = {"id": id, "status": lifecycle_of(kind).initial, **fields, "createdAt": now, "updatedAt": now}
         return Record(kind, id, caller_owner, data, key=key, parent=parent)
 
-    def _create(self, records: Sequence[Record]) -> None:
-        """Store new resources with their creation events and the progress the scenario plans."""
-        planned: dict[Outcome, list[str]] = {}
-        for record in records:
-            outcome = self.scenario.outcome_for(record.kind, record.data)
-            if outcome.refuse_field:
-                raise Unprocessable(f"The {record.kind} was refused.",
-                                    [FieldError(outcome.refuse_field, outcome.refuse_reason or "refused")])
-            if outcome.steps and self._prerequisite_met(record):
-                planned.setdefault(outcome, []).append(record.id)
-        jobs = [self._job(ids[start:start + JOB_SIZE], outcome.plan)
-                for outcome, ids in planned.items() for start in range(0, len(ids), JOB_SIZE)]
-        self.store.insert(records, [e for r in records if (e := self._event(r, r.status))], jobs)
+    def _create(self, records: Iterable[Record]) -> None:
+        """Store new resources with their creation events and the progress the scenario plans.
+
+        One transaction, written :data:`JOB_SIZE` resources at a time: a 100,000-recipient
+        broadcast never holds all its records, events and rows in memory at once.
+        """
+        pending = iter(records)
+        with self.store.transaction():
+            while chunk := list(itertools.islice(pending, JOB_SIZE)):
+                planned: dict[Outcome, list[str]] = {}
+                for record in chunk:
+                    outcome = self.scenario.outcome_for(record.kind, record.data)
+                    if outcome.refuse_field:
+                        raise Unprocessable(f"The {record.kind} was refused.",
+                                            [FieldError(outcome.refuse_field, outcome.refuse_reason or "refused")])
+                    if outcome.steps and self._prerequisite_met(record):
+                        planned.setdefault(outcome, []).append(record.id)
+                jobs = [self._job(ids, outcome.plan) for outcome, ids in planned.items()]
+                self.store.insert(chunk, [e for r in chunk if (e := self._event(r, r.status))], jobs)
 
     def _prerequisite_met(self, record: Record) -> bool:
         for prerequisite in PREREQUISITES:
@@ -495,13 +501,13 @@ class Platform:
         return {"text": text, "templateId": template.id, "sender": body.get("sender")}
 
     def _messages(self, owner: str, channel: str, recipients: Sequence[str], content: dict[str, Any],
-                  **links: str | None) -> list[Record]:
+                  **links: str | None) -> Iterator[Record]:
         parent = links.get("broadcastId") or links.get("conversationId")
         fields = {"channel": channel, "sender": content["sender"], "text": content["text"],
                   "templateId": content["templateId"], "broadcastId": None, "conversationId": None,
                   **links, "failureReason": None}
         now = format_time(self.clock.now())
-        return [self._new(owner, "message", {**fields, "recipient": r}, parent=parent, now=now) for r in recipients]
+        return (self._new(owner, "message", {**fields, "recipient": r}, parent=parent, now=now) for r in recipients)
 
     def submit_message(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         owner = self._owner_for(caller, "message")
@@ -516,14 +522,14 @@ class Platform:
                   "text": body.get("text"), "templateId": content["templateId"]}
         broadcast = self._new(owner, "broadcast", fields)
         messages = self._messages(owner, body["channel"], body["recipients"], content, broadcastId=broadcast.id)
-        self._create([broadcast, *messages])
+        self._create(itertools.chain([broadcast], messages))
         return broadcast.data
 
     def start_conversation(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         owner = self._owner_for(caller, "conversation")
         content = self._content(caller, body)
         conversation = self._new(owner, "conversation", {"channel": body["channel"]})
-        messages = self._messages(owner, body["channel"], body["recipients"], content, conversationId=conversation.id)
+        messages = list(self._messages(owner, body["channel"], body["recipients"], content, conversationId=conversation.id))
         self._create([conversation, *messages])
         return {**conversation.data, "messages": [m.data for m in messages]}
 

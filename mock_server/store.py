@@ -129,6 +129,7 @@ class Store(Protocol):
     def get(self, id: str) -> Record | None: ...
     def get_many(self, ids: Sequence[str]) -> list[Record]: ...
     def find(self, kind: str, key: str, owner: str | None = None) -> Record | None: ...
+    def transaction(self) -> contextlib.AbstractContextManager[Any]: ...
     def insert(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = ()) -> None: ...
     def update(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = (),
                done: Sequence[int] = ()) -> None: ...
@@ -318,7 +319,7 @@ class SqliteStore:
         return self._record(row) if row else None
 
     def insert(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = ()) -> None:
-        with self._transaction():
+        with self.transaction():
             self._db.executemany(
                 "INSERT INTO resources (id, kind, owner, parent, key, data) VALUES (?, ?, ?, ?, ?, ?)",
                 [(r.id, r.kind, r.owner, r.parent, r.key, orjson.dumps(r.data)) for r in records],
@@ -329,7 +330,7 @@ class SqliteStore:
     def update(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = (),
                done: Sequence[int] = ()) -> None:
         """Write changed resources, their events, the work they plan and the work they finish, at once."""
-        with self._transaction():
+        with self.transaction():
             self._db.executemany(
                 "UPDATE resources SET data = ?, key = ? WHERE id = ?",
                 [(orjson.dumps(r.data), r.key, r.id) for r in records],
@@ -340,7 +341,7 @@ class SqliteStore:
                 raise JobsTaken("another worker carried out these jobs first")
 
     def delete(self, id: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self._db.execute("DELETE FROM resources WHERE id = ?", (id,))
 
     def list_page(self, kind: str, *, owner: str | None = None, parent: str | None = None,
@@ -382,7 +383,7 @@ class SqliteStore:
         return self.due_jobs(float("inf"), limit), int(count)
 
     def finish_jobs(self, seqs: Sequence[int]) -> None:
-        with self._transaction():
+        with self.transaction():
             self._db.executemany("DELETE FROM jobs WHERE seq = ?", [(seq,) for seq in seqs])
 
     # -- webhook deliveries (the outbox's other half) -----------------------------------------
@@ -404,7 +405,7 @@ class SqliteStore:
 
     def add_deliveries(self, deliveries: Sequence[Delivery], dispatched_up_to: int) -> None:
         """New deliveries and the outbox cursor, together: a crash neither loses nor doubles them."""
-        with self._transaction():
+        with self.transaction():
             self._db.executemany(
                 "INSERT INTO deliveries (id, event_seq, event_id, event_type, resource_id, endpoint_id, status, next_at,"
                 " attempts, created_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -425,7 +426,7 @@ class SqliteStore:
         return [d for d in map(_delivery, rows) if d.id not in skip][:limit]
 
     def save_deliveries(self, deliveries: Sequence[Delivery]) -> None:
-        with self._transaction():
+        with self.transaction():
             self._db.executemany(
                 "UPDATE deliveries SET endpoint_id = ?, status = ?, next_at = ?, attempts = ?, reason = ? WHERE id = ?",
                 [(d.endpoint_id, d.status, d.next_at, orjson.dumps(d.attempts), d.reason, d.id) for d in deliveries],
@@ -458,13 +459,13 @@ class SqliteStore:
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = ?",
                              (key, value, value))
 
     def update_meta(self, key: str, update: Callable[[str | None], str]) -> None:
         """Replace a value by ``update(old value)``, with no other writer in between."""
-        with self._transaction():
+        with self.transaction():
             self.set_meta(key, update(self.get_meta(key)))
 
     # -- journal ---------------------------------------------------------------------------
@@ -477,7 +478,7 @@ class SqliteStore:
         """Write the journal entries not yet written. The server calls it a few milliseconds after
         a request, unless another write carried them first: a request costs one commit, not two."""
         if self._journal_buffer:
-            with self._transaction():
+            with self.transaction():
                 pass  # the transaction writes the buffer
 
     def _write_journal(self) -> None:
@@ -530,7 +531,7 @@ class SqliteStore:
     # -- whole store -----------------------------------------------------------------------
 
     def reset(self) -> None:
-        with self._transaction():
+        with self.transaction():
             for table in ("resources", "events", "jobs", "deliveries", "requests"):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("DELETE FROM meta WHERE key = ?", (self.DISPATCHED,))
@@ -543,7 +544,7 @@ class SqliteStore:
     # -- helpers ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction under the write lock; a nested one joins the one open."""
         if self._db.in_transaction:
             yield self._db
