@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -32,9 +33,9 @@ from .scenario import load_scenario
 from .spec import API_FILES, PathMethods, bundled_spec_dir, iter_operations, load_spec
 from .store import SqliteStore, Store
 from .validation import VALIDATOR_MAP
-from .workers import Leadership
+from .workers import Leadership, lead
 
-__all__ = ["create_app", "app_from_env", "DATABASE_FILE"]
+__all__ = ["create_app", "app_from_env", "leader_file", "DATABASE_FILE"]
 
 DATABASE_FILE = "biway-mock.sqlite3"
 #: The lock held by the worker that delivers webhooks and runs due work (mock_server.workers).
@@ -48,11 +49,16 @@ class OrjsonJsonifier(Jsonifier):
         return orjson.dumps(data)
 
 
+def leader_file(settings: Settings) -> Path | None:
+    """The leader lock's file, beside the database; None for state in memory (one process)."""
+    return settings.data_dir / LEADER_FILE if settings.data_dir else None
+
+
 def open_store(settings: Settings) -> SqliteStore:
     if settings.data_dir is None:
         return SqliteStore()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteStore(settings.data_dir / DATABASE_FILE)
+    return SqliteStore(settings.data_dir / DATABASE_FILE, shared=settings.workers > 1)
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None,
@@ -67,20 +73,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     clock = clock or make_clock(settings.clock, store)
     platform = Platform(store, clock, settings, scenario)
 
-    leadership = Leadership(settings.data_dir / LEADER_FILE if settings.data_dir else None)
-
-    async def lead() -> None:
-        """Once this worker is the leader: deliver webhooks and, under the realtime clock, carry
-        out pending work as it falls due."""
-        await leadership.acquire()
-        loops = [platform.outbox.run_forever()]
-        if clock.mode == "realtime":
-            loops.append(platform.scheduler.run_forever())
-        await asyncio.gather(*loops)
+    leadership = Leadership(leader_file(settings))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
-        task = asyncio.create_task(lead())
+        task = asyncio.create_task(lead(platform, leadership))
         try:
             yield
         finally:

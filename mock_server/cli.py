@@ -15,10 +15,11 @@ import click
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from .app import create_app
+from .app import create_app, leader_file
 from .config import Settings
 from .scenario import ScenarioError
 from .spec import API_FILES
+from .workers import Leadership, lead_in_thread
 
 __all__ = ["main"]
 
@@ -57,7 +58,9 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key
                                  webhook_timeout=webhook_timeout, workers=workers)
     with contextlib.ExitStack() as cleanup:
         if settings.workers > 1 and settings.data_dir is None:
-            scratch = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="biway-mock-"))
+            # In memory, as far as the machine allows: a tmpfs where there is one.
+            shared_memory = "/dev/shm" if os.path.isdir("/dev/shm") else None
+            scratch = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="biway-mock-", dir=shared_memory))
             settings = replace(settings, data_dir=Path(scratch))
         try:
             app = create_app(settings)  # in the parent too: a bad scenario stops here, and the file gets its tables
@@ -80,7 +83,9 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key
             config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
             uvicorn.Server(config).run(sockets=[sock])
             return
-        app.platform.store.close()
+        # The parent answers no request: it delivers webhooks and runs due work, so that those
+        # batches never hold up an answer (mock_server.workers).
+        lead_in_thread(app.platform, Leadership(leader_file(settings)))
         os.environ.update(settings.as_env())
         config = uvicorn.Config("mock_server.app:app_from_env", factory=True, workers=settings.workers,
                                 log_level="warning", access_log=False, lifespan="on")

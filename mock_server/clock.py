@@ -8,6 +8,7 @@ is deterministic and instant.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -58,22 +59,35 @@ class _Unshared:
 
 
 class SystemClock:
-    """Real time, shifted by what the control API advanced (kept in the record, for every worker)."""
+    """Real time, shifted by what the control API advanced (kept in the record, for every worker).
+
+    The shift is read again at most every :attr:`REREAD` seconds: ``now()`` runs for every record
+    a batch moves. A worker sees its own advance at once, another worker's within that delay.
+    """
 
     mode: ClockMode = "realtime"
     OFFSET = "clock.offset"
+    REREAD = 0.05
 
     def __init__(self, record: TimeRecord | None = None) -> None:
         self._record = record or _Unshared()
+        self._offset_read_at = -self.REREAD
+        self._cached = timedelta()
 
     def _offset(self) -> timedelta:
-        return timedelta(seconds=float(self._record.get_meta(self.OFFSET) or 0))
+        read_at = time.monotonic()
+        if read_at - self._offset_read_at >= self.REREAD:
+            self._cached = timedelta(seconds=float(self._record.get_meta(self.OFFSET) or 0))
+            self._offset_read_at = read_at
+        return self._cached
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset()
 
     def advance(self, seconds: float) -> None:
+        self._offset_read_at = -self.REREAD  # read, then write, the latest
         self._record.set_meta(self.OFFSET, repr(self._offset().total_seconds() + seconds))
+        self._offset_read_at = -self.REREAD
 
     def move_to(self, moment: datetime) -> None:
         """Real time moves on its own; only a jump ahead of it shifts the clock."""

@@ -33,6 +33,8 @@ class RequestJournal:
     code is one of :data:`~mock_server.errors.CONTRACT_CODES` lists the request's violations.
     Entries ride along with the next write, or are written :data:`JOURNAL_DELAY` later; a
     worker reading the journal writes its own first, another worker's may lag by that delay.
+    It also holds each answer back until the store has committed the request's writes (the
+    store commits the writes of one event-loop iteration together).
     """
 
     def __init__(self, app: ASGIApp, store: Store, clock: Clock) -> None:
@@ -41,13 +43,23 @@ class RequestJournal:
         self.clock = clock
         self._flush_planned = False
 
+    def _after_commit(self, send: Send) -> Send:
+        async def send_when_durable(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await self.store.durable()
+            await send(message)
+        return send_when_durable
+
     def _flush(self) -> None:
         self._flush_planned = False
         self.store.flush_journal()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(_OWN_PREFIXES):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(_OWN_PREFIXES):
+            await self.app(scope, receive, self._after_commit(send))
             return
         # Connexion's routing writes the operation id into this dict (shared by scope copies).
         extensions = scope.setdefault("extensions", {})
@@ -58,6 +70,7 @@ class RequestJournal:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                await self.store.durable()  # never answer before the request's writes are committed
             elif message["type"] == "http.response.body" and status >= 400:
                 error_body.append(message.get("body", b""))
             await send(message)

@@ -8,6 +8,7 @@ a file (WAL) when the server is given ``--data-dir``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
@@ -130,6 +131,7 @@ class Store(Protocol):
     def get_many(self, ids: Sequence[str]) -> list[Record]: ...
     def find(self, kind: str, key: str, owner: str | None = None) -> Record | None: ...
     def transaction(self) -> contextlib.AbstractContextManager[Any]: ...
+    async def durable(self) -> None: ...
     def insert(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = ()) -> None: ...
     def update(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = (),
                done: Sequence[int] = ()) -> None: ...
@@ -249,6 +251,13 @@ def _decode_cursor(cursor: str | None) -> int:
     return int(cursor)
 
 
+@dataclass
+class _Group:
+    """The write transaction open for this loop iteration; ``done`` resolves at its commit."""
+
+    done: asyncio.Future[None] | None
+
+
 class JobsTaken(Exception):
     """The jobs an update finishes were finished by another worker meanwhile: nothing was written."""
 
@@ -275,8 +284,10 @@ class SqliteStore:
     #: How many requests the journal keeps.
     JOURNAL_SIZE = 1000
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, shared: bool = False) -> None:
+        """``shared``: other processes write to the file too (``--workers N``)."""
         self.path = path
+        self._shared = shared
         self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None, check_same_thread=False)
         self._writer: WriteLock | contextlib.nullcontext[None] = contextlib.nullcontext()
         if path:
@@ -292,6 +303,8 @@ class SqliteStore:
             self._db.executescript(_SCHEMA)
         self._journal_count = 0
         self._journal_buffer: list[JournalEntry] = []
+        self._group: _Group | None = None
+        self._depth = 0
 
     # -- resources -------------------------------------------------------------------------
 
@@ -537,6 +550,7 @@ class SqliteStore:
             self._db.execute("DELETE FROM meta WHERE key = ?", (self.DISPATCHED,))
 
     def close(self) -> None:
+        self._commit_group()
         self._db.close()
         if isinstance(self._writer, WriteLock):
             self._writer.close()
@@ -545,22 +559,73 @@ class SqliteStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction under the write lock; a nested one joins the one open."""
-        if self._db.in_transaction:
+        """One unit of writes, all or nothing; a unit opened inside another joins it.
+
+        Group commit: inside the server's event loop, the units of one loop iteration share one
+        SQLite transaction (each in its own savepoint), committed by a callback at the next
+        iteration; the server answers a request only after the commit that holds its writes
+        (:meth:`durable`). That is one commit for many requests. Without a running loop (tools,
+        tests), or when other processes share the file (their loops would wait on the write lock
+        for a whole iteration of ours), each unit commits at once.
+        """
+        if self._depth:
             yield self._db
             return
-        with self._writer:
-            self._db.execute("BEGIN IMMEDIATE")
-            journal = self._journal_buffer
+        self._depth += 1
+        try:
+            if self._group is None:
+                self._open_group()
+            self._db.execute("SAVEPOINT unit")
             try:
-                if journal:
-                    self._write_journal()
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
-                self._journal_buffer = journal + self._journal_buffer  # not written after all
+                self._db.execute("ROLLBACK TO unit")
+                self._db.execute("RELEASE unit")
                 raise
+            self._db.execute("RELEASE unit")
+        finally:
+            self._depth -= 1
+            if self._group is not None and self._group.done is None:
+                self._commit_group()
+
+    def _open_group(self) -> None:
+        self._writer.__enter__()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            if self._journal_buffer:
+                self._write_journal()
+        except BaseException:
+            self._writer.__exit__(None, None, None)
+            raise
+        try:
+            loop: asyncio.AbstractEventLoop | None = None if self._shared else asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        self._group = _Group(loop.create_future() if loop else None)
+        if loop is not None:
+            loop.call_soon(self._commit_group)
+
+    def _commit_group(self) -> None:
+        group, self._group = self._group, None
+        if group is None:
+            return
+        try:
             self._db.execute("COMMIT")
+        except BaseException as exc:
+            self._db.execute("ROLLBACK")
+            if group.done is not None:
+                group.done.set_exception(exc)
+            raise
+        finally:
+            self._writer.__exit__(None, None, None)
+        if group.done is not None:
+            group.done.set_result(None)
+
+    async def durable(self) -> None:
+        """Return once every write made so far is committed."""
+        group = self._group
+        if group is not None and group.done is not None:
+            await asyncio.shield(group.done)
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> Record:

@@ -2,9 +2,10 @@
 
 Every worker answers requests; state, the clock and the faults live in the shared SQLite file,
 and writes take turns under the store's write lock. Work that must happen once, delivering
-webhooks and carrying out the realtime clock's due work, belongs to one worker at a time: the
-one holding the leader lock. If it dies, the operating system frees the lock and another
-worker takes over within :data:`RETRY` seconds.
+webhooks and carrying out the realtime clock's due work, belongs to whoever holds the leader
+lock: with ``--workers N``, the parent process (which answers no request, so a batch of
+background work never holds up an answer); alone, the one server process. If the holder dies,
+the operating system frees the lock and a worker takes over within :data:`RETRY` seconds.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["Leadership", "RETRY"]
+if TYPE_CHECKING:
+    from .platform import Platform
+
+__all__ = ["Leadership", "RETRY", "lead", "lead_in_thread"]
 
 #: How often a worker that is not the leader tries to become it, in seconds.
 RETRY = 0.5
@@ -46,3 +52,25 @@ class Leadership:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+async def lead(platform: Platform, leadership: Leadership) -> None:
+    """Once leader: deliver webhooks and, under the realtime clock, carry out due work."""
+    await leadership.acquire()
+    loops = [platform.outbox.run_forever()]
+    if platform.clock.mode == "realtime":
+        loops.append(platform.scheduler.run_forever())
+    await asyncio.gather(*loops)
+
+
+def lead_in_thread(platform: Platform, leadership: Leadership) -> threading.Thread:
+    """:func:`lead` on its own event loop in a daemon thread (the parent of ``--workers N``).
+
+    The lock is taken before returning, so that workers started afterwards never lead while this
+    process lives."""
+    if not leadership.try_acquire():
+        raise RuntimeError(f"another biway-mock leads on {leadership.path}")
+    thread = threading.Thread(target=asyncio.run, args=(lead(platform, leadership),), daemon=True,
+                              name="biway-mock leader")
+    thread.start()
+    return thread

@@ -48,3 +48,43 @@ def test_unique_keys_per_owner_and_reset() -> None:
 def test_state_survives_reopening_the_file(tmp_path) -> None:
     SqliteStore(tmp_path / "s.sqlite3").insert([record("agt_1")])
     assert SqliteStore(tmp_path / "s.sqlite3").get("agt_1") is not None
+
+
+def test_writes_of_one_loop_iteration_commit_together_and_fail_alone(tmp_path) -> None:
+    """Group commit: inside the event loop, units share a commit at the next iteration; a unit
+    that fails rolls back alone; durable() returns once the writes are committed."""
+    import asyncio
+
+    path = tmp_path / "s.sqlite3"
+    store = SqliteStore(path)
+    other = sqlite3.connect(path)  # another reader: sees committed rows only
+
+    def committed() -> list[str]:
+        return [id for (id,) in other.execute("SELECT id FROM resources ORDER BY seq")]
+
+    async def one_iteration() -> None:
+        store.insert([record("agt_1")])
+        with pytest.raises(sqlite3.IntegrityError):
+            store.insert([record("agt_2"), record("agt_1")])  # a duplicate id: this unit fails
+        store.insert([record("agt_3")])
+        assert committed() == []  # not yet: the commit comes at the next iteration
+        await store.durable()
+        assert committed() == ["agt_1", "agt_3"]
+
+    asyncio.run(one_iteration())
+    store.insert([record("agt_4")])  # no running loop: committed at once
+    assert committed() == ["agt_1", "agt_3", "agt_4"]
+
+
+def test_a_store_shared_with_other_processes_commits_each_unit_at_once(tmp_path) -> None:
+    import asyncio
+
+    path = tmp_path / "s.sqlite3"
+    store = SqliteStore(path, shared=True)
+    other = sqlite3.connect(path)
+
+    async def write() -> int:
+        store.insert([record("agt_1")])
+        return other.execute("SELECT COUNT(*) FROM resources").fetchone()[0]
+
+    assert asyncio.run(write()) == 1
