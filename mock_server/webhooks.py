@@ -117,7 +117,9 @@ class Outbox:
 
     async def attempt(self, session: aiohttp.ClientSession, delivery: Delivery, body: bytes,
                       endpoint: Record | None) -> Delivery:
-        """One POST of the delivery's event to its endpoint; the delivery as it stands after it."""
+        """One POST of the delivery's event to its endpoint; the delivery as it stands after it.
+
+        The session carries the timeout (``webhook_timeout``)."""
         if endpoint is None or endpoint.status != "ENABLED":
             why = "its callback URL was removed" if endpoint is None else "its callback URL is disabled"
             return replace(delivery, status="undeliverable", next_at=None, reason=why)
@@ -133,8 +135,7 @@ class Outbox:
         status: int | None = None
         error: str | None = None
         try:
-            async with session.post(endpoint.data["url"], data=body, headers=headers,
-                                    timeout=aiohttp.ClientTimeout(total=self.settings.webhook_timeout)) as response:
+            async with session.post(endpoint.data["url"], data=body, headers=headers) as response:
                 status = response.status
                 await response.read()
         except TimeoutError:
@@ -181,36 +182,43 @@ class Outbox:
         return [(d, bodies[d.event_seq], endpoints.get(d.endpoint_id or "")) for d in due]
 
     async def run_forever(self) -> None:
-        """Dispatch and send, for as long as the server runs."""
+        """Dispatch and send, for as long as the server runs: this loop does the bookkeeping,
+        ``webhook_concurrency`` senders take what is due from a queue."""
         connector = aiohttp.TCPConnector(limit=self.settings.webhook_concurrency)
-        async with aiohttp.ClientSession(connector=connector, trust_env=False) as session:
-            slots = asyncio.Semaphore(self.settings.webhook_concurrency)
-            tasks: set[asyncio.Task[None]] = set()
-            while True:
-                try:
-                    due = self.turn()
-                except Exception:
-                    logger.exception("the webhook outbox failed; retrying")
-                    due = []
-                for delivery, body, endpoint in due:
-                    self._in_flight.add(delivery.id)
-                    task = asyncio.create_task(self._send(session, slots, delivery, body, endpoint))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                await self.clock.sleep(0 if due or self._finished else TICK)
+        timeout = aiohttp.ClientTimeout(total=self.settings.webhook_timeout)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False) as session:
+            queue: asyncio.Queue[tuple[Delivery, bytes, Record | None]] = asyncio.Queue()
+            senders = [asyncio.create_task(self._sender(session, queue))
+                       for _ in range(self.settings.webhook_concurrency)]
+            try:
+                while True:
+                    try:
+                        due = self.turn()
+                    except Exception:
+                        logger.exception("the webhook outbox failed; retrying")
+                        due = []
+                    for item in due:
+                        self._in_flight.add(item[0].id)
+                        queue.put_nowait(item)
+                    await self.clock.sleep(0 if due or self._finished else TICK)
+            finally:
+                for sender in senders:
+                    sender.cancel()
 
-    async def _send(self, session: aiohttp.ClientSession, slots: asyncio.Semaphore, delivery: Delivery,
-                    body: bytes, endpoint: Record | None) -> None:
-        """Send one delivery; its result is recorded by the next turn (in one transaction with others)."""
-        try:
-            async with slots:
+    async def _sender(self, session: aiohttp.ClientSession,
+                      queue: asyncio.Queue[tuple[Delivery, bytes, Record | None]]) -> None:
+        """Send deliveries one after the other; each result is recorded by the next turn (in one
+        transaction with the others)."""
+        while True:
+            delivery, body, endpoint = await queue.get()
+            try:
                 after = await self.attempt(session, delivery, body, endpoint)
-            # Not ``self._finished.append(await ...)``: that binds the list before the await,
-            # and turn() swaps it meanwhile, which would lose this result.
-            self._finished.append(after)
-        except Exception:
-            logger.exception("delivery %s failed unexpectedly; it stays pending", delivery.id)
-            self._in_flight.discard(delivery.id)
+                # Not ``self._finished.append(await ...)``: that binds the list before the
+                # await, and turn() swaps it meanwhile, which would lose this result.
+                self._finished.append(after)
+            except Exception:
+                logger.exception("delivery %s failed unexpectedly; it stays pending", delivery.id)
+                self._in_flight.discard(delivery.id)
 
     # -- control ----------------------------------------------------------------------------
 
