@@ -8,15 +8,16 @@ import typing as t
 import orjson
 from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware, _original_scope
+from starlette._utils import get_route_path
 from starlette.datastructures import Headers
-from starlette.routing import Router
+from starlette.routing import Match, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .clock import Clock, format_time
 from .errors import CONTRACT_CODES, PayloadTooLarge
 from .store import JournalEntry, Store
 
-__all__ = ["DOCS_PREFIXES", "RequestJournal", "BodySizeLimit", "RoutingPerAPI", "SwaggerUIPerAPI"]
+__all__ = ["DOCS_PREFIXES", "RequestJournal", "BodySizeLimit", "LiteralPrefixRoute", "RoutingPerAPI", "SwaggerUIPerAPI"]
 
 #: Seconds a journal entry may wait for a write to ride along with, before it is written alone.
 JOURNAL_DELAY = 0.005
@@ -175,4 +176,25 @@ class RoutingPerAPI(RoutingMiddleware):
         api = RoutingAPI(specification, base_path=base_path, arguments=arguments, next_app=self.app, **kwargs)
         if api.base_path:
             raise ValueError(f"biway-mock serves its APIs at the root, not at {api.base_path!r}")
-        self.router.routes.extend(api.router.routes)
+        self.router.routes.extend(
+            LiteralPrefixRoute(route.path, route.endpoint, methods=route.methods, name=route.name)
+            for route in api.router.routes if isinstance(route, Route)
+        )
+
+
+class LiteralPrefixRoute(Route):
+    """A route that skips its regular expression for a path without its literal start.
+
+    The router tries its routes in turn; the APIs have about sixty, and matching each one's
+    regular expression was a tenth of a request. ``str.startswith`` rules most of them out.
+    Same answers: a path that fails the prefix could never match the expression.
+    """
+
+    def __init__(self, path: str, endpoint: t.Callable[..., t.Any], **kwargs: t.Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.literal = path.split("{", 1)[0]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and not get_route_path(scope).startswith(self.literal):
+            return Match.NONE, {}
+        return super().matches(scope)
