@@ -42,11 +42,15 @@ class FaultTable:
     def __init__(self, store: MetaStore, rng: random.Random | None = None) -> None:
         self._store = store
         self._rng = rng or random.Random()
+        self._parsed: tuple[str | None, dict[str, Fault]] = (None, {})
         #: The operationIds faults may name (set by the app from its specs).
         self.known: frozenset[str] = frozenset()
 
     def _load(self, raw: str | None) -> dict[str, Fault]:
-        return {name: Fault(**fields) for name, fields in orjson.loads(raw or "{}").items()}
+        """The faults a stored value describes (parsed once per value: every request reads it)."""
+        if raw != self._parsed[0]:
+            self._parsed = (raw, {name: Fault(**fields) for name, fields in orjson.loads(raw or "{}").items()})
+        return dict(self._parsed[1])
 
     @staticmethod
     def _dump(faults: dict[str, Fault]) -> str:

@@ -23,7 +23,10 @@ def test_connexion_internals_are_where_the_cache_expects_them() -> None:
     assert "self._operation = operation" in source and "self._validator_map" in source
     assert {"fn", "jsonifier", "operation_id", "pythonic_params"} <= set(inspect.signature(AsyncOperation.__init__).parameters)
     assert "self._fn = fn" in inspect.getsource(AsyncOperation.__init__)
-    assert callable(BaseDecorator.decorate)
+    assert callable(BaseDecorator.decorate) and hasattr(BaseDecorator, "_parameter_decorator_cls")
+    from connexion.decorators.parameter import AsyncParameterDecorator
+
+    assert "self.sanitize_fn" in inspect.getsource(AsyncParameterDecorator.__mro__[1].__init__)
     assert AsyncASGIApp.api_cls is AsyncApi and hasattr(AsyncApi, "make_operation")
 
 
