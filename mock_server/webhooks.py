@@ -194,6 +194,7 @@ class Outbox:
                 while True:
                     try:
                         due = self.turn()
+                        await self.store.durable()  # nothing leaves before the writes behind it are committed
                     except Exception:
                         logger.exception("the webhook outbox failed; retrying")
                         due = []
