@@ -33,7 +33,7 @@ from .scenario import load_scenario
 from .spec import API_FILES, PathMethods, bundled_spec_dir, iter_operations, load_spec
 from .store import SqliteStore, Store
 from .validation import VALIDATOR_MAP
-from .workers import Leadership, lead
+from .workers import Leadership, follow_parent, lead
 
 __all__ = ["create_app", "app_from_env", "leader_file", "DATABASE_FILE"]
 
@@ -125,4 +125,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
 
 def app_from_env() -> AsyncApp:
     """The app of one worker process of ``serve --workers N``: its settings come from ``BIWAY_*``."""
+    follow_parent()
     return create_app(Settings.from_env())

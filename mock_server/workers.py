@@ -11,8 +11,11 @@ the operating system frees the lock and a worker takes over within :data:`RETRY`
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import fcntl
 import os
+import signal
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .platform import Platform
 
-__all__ = ["Leadership", "RETRY", "lead", "lead_in_thread"]
+__all__ = ["Leadership", "RETRY", "follow_parent", "lead", "lead_in_thread"]
 
 #: How often a worker that is not the leader tries to become it, in seconds.
 RETRY = 0.5
@@ -74,3 +77,15 @@ def lead_in_thread(platform: Platform, leadership: Leadership) -> threading.Thre
                               name="biway-mock leader")
     thread.start()
     return thread
+
+
+def follow_parent() -> None:
+    """In a worker: end when the parent process ends, even by SIGKILL (Linux), instead of
+    serving on, orphaned, with no leader to deliver webhooks."""
+    if sys.platform != "linux":
+        return
+    parent = os.getppid()
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent was gone before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)

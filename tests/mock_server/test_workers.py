@@ -56,3 +56,20 @@ def test_two_workers_share_state_clock_faults_and_webhooks(launch, receiver: Web
         assert sorted(ids) == sorted(e["eventId"] for e in expected)
     finally:
         server.stop()
+
+
+def test_workers_end_with_their_parent_even_on_sigkill(launch) -> None:
+    """No orphans serving on after ``kill -9`` of biway-mock (a CI job's usual end)."""
+    import time
+
+    server = launch("--workers", "2", "--clock", "manual")
+    assert requests.get(f"{server.url}/_mock/clock", timeout=10).status_code == 200
+    server.stop(kill=True)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            requests.get(f"{server.url}/_mock/clock", timeout=1)
+        except requests.ConnectionError:
+            break
+        assert time.monotonic() < deadline, "a worker still answers after its parent was killed"
+        time.sleep(0.05)
