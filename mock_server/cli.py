@@ -15,11 +15,11 @@ import click
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from .app import create_app, leader_file
+from .app import LEADER_FILE, create_app, leader_file
 from .config import Settings
 from .scenario import ScenarioError
 from .spec import API_FILES
-from .workers import Leadership, lead_in_thread
+from .workers import SCRATCH_PREFIX, Leadership, lead_in_thread, sweep_scratch
 
 __all__ = ["main"]
 
@@ -59,8 +59,9 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key
     with contextlib.ExitStack() as cleanup:
         if settings.workers > 1 and settings.data_dir is None:
             # In memory, as far as the machine allows: a tmpfs where there is one.
-            shared_memory = "/dev/shm" if os.path.isdir("/dev/shm") else None
-            scratch = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="biway-mock-", dir=shared_memory))
+            shared_memory = Path("/dev/shm") if os.path.isdir("/dev/shm") else Path(tempfile.gettempdir())
+            sweep_scratch(shared_memory, LEADER_FILE)
+            scratch = cleanup.enter_context(tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=shared_memory))
             settings = replace(settings, data_dir=Path(scratch))
         try:
             app = create_app(settings)  # in the parent too: a bad scenario stops here, and the file gets its tables

@@ -14,16 +14,21 @@ import asyncio
 import ctypes
 import fcntl
 import os
+import shutil
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .platform import Platform
 
-__all__ = ["Leadership", "RETRY", "follow_parent", "lead", "lead_in_thread"]
+__all__ = ["Leadership", "RETRY", "SCRATCH_PREFIX", "follow_parent", "lead", "lead_in_thread", "sweep_scratch"]
+
+#: The folders ``serve --workers N`` keeps its state in when it has no ``--data-dir``.
+SCRATCH_PREFIX = "biway-mock-"
 
 #: How often a worker that is not the leader tries to become it, in seconds.
 RETRY = 0.5
@@ -89,3 +94,19 @@ def follow_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
     if os.getppid() != parent:  # the parent was gone before prctl took effect
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def sweep_scratch(parent: Path, leader_file: str, older_than: float = 60.0) -> None:
+    """Remove the state folders of servers that were killed before they could (``kill -9``):
+    on a tmpfs they hold memory. A folder whose leader lock nobody holds, and that is older than
+    ``older_than`` seconds (a server starting up takes its lock within one), is abandoned."""
+    for folder in parent.glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            if time.time() - folder.stat().st_mtime < older_than:
+                continue
+            lock = Leadership(folder / leader_file)
+            if lock.try_acquire():
+                lock.release()
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue

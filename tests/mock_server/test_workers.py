@@ -58,11 +58,11 @@ def test_two_workers_share_state_clock_faults_and_webhooks(launch, receiver: Web
         server.stop()
 
 
-def test_workers_end_with_their_parent_even_on_sigkill(launch) -> None:
+def test_workers_end_with_their_parent_even_on_sigkill(launch, tmp_path) -> None:
     """No orphans serving on after ``kill -9`` of biway-mock (a CI job's usual end)."""
     import time
 
-    server = launch("--workers", "2", "--clock", "manual")
+    server = launch("--workers", "2", "--clock", "manual", "--data-dir", str(tmp_path))
     assert requests.get(f"{server.url}/_mock/clock", timeout=10).status_code == 200
     server.stop(kill=True)
     deadline = time.monotonic() + 10
@@ -73,3 +73,25 @@ def test_workers_end_with_their_parent_even_on_sigkill(launch) -> None:
             break
         assert time.monotonic() < deadline, "a worker still answers after its parent was killed"
         time.sleep(0.05)
+
+
+def test_a_killed_servers_scratch_folder_is_swept_by_the_next_one(tmp_path) -> None:
+    """Without --data-dir the state sits on a tmpfs; ``kill -9`` leaves it there, holding memory.
+    The next ``serve --workers N`` removes folders whose leader lock nobody holds."""
+    import os
+
+    from mock_server.app import LEADER_FILE
+    from mock_server.workers import SCRATCH_PREFIX, Leadership, sweep_scratch
+
+    abandoned, starting, running = (tmp_path / f"{SCRATCH_PREFIX}{name}" for name in ("a", "b", "c"))
+    for folder in (abandoned, starting, running):
+        folder.mkdir()
+        (folder / "biway-mock.sqlite3").write_bytes(b"")
+    for folder in (abandoned, running):
+        os.utime(folder, (0, 0))  # long ago
+    alive = Leadership(running / LEADER_FILE)
+    assert alive.try_acquire()
+    sweep_scratch(tmp_path, LEADER_FILE)
+    assert not abandoned.exists()
+    assert starting.exists() and running.exists()
+    alive.release()
