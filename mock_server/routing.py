@@ -37,8 +37,10 @@ def _import(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
-def bind_handler(handler: Callable[..., Any], platform: Platform) -> Callable[..., Any]:
-    """An async endpoint whose signature shows Connexion only the request's parameters."""
+def bind_handler(handler: Callable[..., Any], platform: Platform, writes: bool = False) -> Callable[..., Any]:
+    """An async endpoint whose signature shows Connexion only the request's parameters.
+
+    ``writes``: the operation changes state (any method but GET); the store gets ready first."""
     signature = inspect.signature(handler)
     wants = {name: name in signature.parameters for name in _INJECTED}
     parameters = [p for name, p in signature.parameters.items() if name not in _INJECTED]
@@ -55,6 +57,8 @@ def bind_handler(handler: Callable[..., Any], platform: Platform) -> Callable[..
             # OpenAPI ignores an Accept header parameter, so the binding reads it.
             accept = current_request.headers.get("accept", "")
             kwargs["wants_html"] = "text/html" in accept and "application/json" not in accept
+        if writes:
+            await platform.store.ready_to_write()
         return handler(platform, **kwargs)
 
     endpoint.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
@@ -75,4 +79,5 @@ class HandlerResolver(Resolver):
 
     def resolve(self, operation: Any) -> Resolution:
         path = handler_path(self.by_id[operation.operation_id])
-        return Resolution(bind_handler(_import(path), self.platform), operation.operation_id)
+        writes = operation.method.lower() not in ("get", "head")
+        return Resolution(bind_handler(_import(path), self.platform, writes), operation.operation_id)

@@ -132,6 +132,7 @@ class Store(Protocol):
     def find(self, kind: str, key: str, owner: str | None = None) -> Record | None: ...
     def transaction(self) -> contextlib.AbstractContextManager[Any]: ...
     async def durable(self) -> None: ...
+    async def ready_to_write(self) -> None: ...
     def insert(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = ()) -> None: ...
     def update(self, records: Sequence[Record], events: Sequence[Event] = (), jobs: Sequence[Job] = (),
                done: Sequence[int] = ()) -> None: ...
@@ -270,6 +271,13 @@ class WriteLock:
 
     def __enter__(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def try_enter(self) -> bool:
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
     def __exit__(self, *exc: object) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -565,8 +573,10 @@ class SqliteStore:
         SQLite transaction (each in its own savepoint), committed by a callback at the next
         iteration; the server answers a request only after the commit that holds its writes
         (:meth:`durable`). That is one commit for many requests. Without a running loop (tools,
-        tests), or when other processes share the file (their loops would wait on the write lock
-        for a whole iteration of ours), each unit commits at once.
+        tests), each unit commits at once. When other processes share the file, a unit groups
+        only after :meth:`ready_to_write` took the lock without blocking the loop; a unit that
+        has to wait on the lock itself (the leader's background work) commits at once, so that
+        no loop waits a whole iteration of another.
         """
         if self._depth:
             yield self._db
@@ -588,8 +598,25 @@ class SqliteStore:
             if self._group is not None and self._group.done is None:
                 self._commit_group()
 
-    def _open_group(self) -> None:
-        self._writer.__enter__()
+    async def ready_to_write(self) -> None:
+        """Before a request's writes, when other processes share the file: take the write lock
+        without blocking the event loop (a busy lock is polled, not waited on), and open the
+        group that this loop iteration's writes join. The other processes' loops go on serving
+        meanwhile; the commit at the next iteration lets the lock go."""
+        if not self._shared or self._group is not None or not isinstance(self._writer, WriteLock):
+            return
+        polls = 0
+        while self._group is None and not self._writer.try_enter():
+            polls += 1
+            await asyncio.sleep(0 if polls < 8 else 0.0005)
+        if self._group is None:
+            self._open_group(locked=True)
+
+    def _open_group(self, *, locked: bool = False) -> None:
+        """Begin the write transaction; grouped over the loop iteration when ``locked`` (by
+        :meth:`ready_to_write`) or when the file is this process's alone."""
+        if not locked:
+            self._writer.__enter__()
         try:
             self._db.execute("BEGIN IMMEDIATE")
             if self._journal_buffer:
@@ -598,7 +625,7 @@ class SqliteStore:
             self._writer.__exit__(None, None, None)
             raise
         try:
-            loop: asyncio.AbstractEventLoop | None = None if self._shared else asyncio.get_running_loop()
+            loop: asyncio.AbstractEventLoop | None = None if self._shared and not locked else asyncio.get_running_loop()
         except RuntimeError:
             loop = None
         self._group = _Group(loop.create_future() if loop else None)

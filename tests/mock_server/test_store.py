@@ -76,15 +76,40 @@ def test_writes_of_one_loop_iteration_commit_together_and_fail_alone(tmp_path) -
     assert committed() == ["agt_1", "agt_3", "agt_4"]
 
 
-def test_a_store_shared_with_other_processes_commits_each_unit_at_once(tmp_path) -> None:
+def test_a_shared_store_groups_only_after_taking_the_lock_without_blocking(tmp_path) -> None:
+    """Other processes share the file: a unit that takes the lock itself commits at once; after
+    ready_to_write() (which polls a busy lock instead of blocking the loop) the writes of the
+    loop iteration share one commit, and the lock is held until it."""
     import asyncio
+
+    from mock_server.store import WriteLock
 
     path = tmp_path / "s.sqlite3"
     store = SqliteStore(path, shared=True)
     other = sqlite3.connect(path)
+    another_process = WriteLock(path.with_name(path.name + ".lock"))  # its own open file: another holder
 
-    async def write() -> int:
-        store.insert([record("agt_1")])
+    def count() -> int:
         return other.execute("SELECT COUNT(*) FROM resources").fetchone()[0]
 
-    assert asyncio.run(write()) == 1
+    async def write() -> None:
+        store.insert([record("agt_1")])
+        assert count() == 1  # committed at once
+
+        async def request() -> tuple[int, bool]:
+            await store.ready_to_write()
+            store.insert([record("agt_2")])
+            store.insert([record("agt_3")])
+            return count(), another_process.try_enter()
+
+        assert another_process.try_enter()  # another process holds the lock
+        waiting = asyncio.create_task(request())
+        await asyncio.sleep(0.01)  # the loop goes on meanwhile
+        assert not waiting.done()
+        another_process.__exit__()
+        assert await waiting == (1, False)  # grouped (nothing committed yet), under our lock
+        await store.durable()
+        assert count() == 3 and another_process.try_enter()
+        another_process.__exit__()
+
+    asyncio.run(write())
