@@ -8,12 +8,9 @@ a file (WAL) when the server is given ``--data-dir``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import fcntl
-import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -22,6 +19,7 @@ import orjson
 
 from .clock import format_epoch
 from .errors import BadRequest, FieldError
+from .transactions import Transactions, WriteLock
 
 __all__ = ["Delivery", "Event", "Job", "JobsTaken", "JournalEntry", "LoggedEvent", "Page", "Record", "SqliteStore", "Store"]
 
@@ -252,38 +250,8 @@ def _decode_cursor(cursor: str | None) -> int:
     return int(cursor)
 
 
-@dataclass
-class _Group:
-    """The write transaction open for this loop iteration; ``done`` resolves at its commit."""
-
-    done: asyncio.Future[None] | None
-
-
 class JobsTaken(Exception):
     """The jobs an update finishes were finished by another worker meanwhile: nothing was written."""
-
-
-class WriteLock:
-    """An exclusive lock on a file, across the worker processes that share the database."""
-
-    def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-
-    def __enter__(self) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-
-    def try_enter(self) -> bool:
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        os.close(self._fd)
 
 
 class SqliteStore:
@@ -295,15 +263,14 @@ class SqliteStore:
     def __init__(self, path: Path | None = None, *, shared: bool = False) -> None:
         """``shared``: other processes write to the file too (``--workers N``)."""
         self.path = path
-        self._shared = shared
         self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None, check_same_thread=False)
-        self._writer: WriteLock | contextlib.nullcontext[None] = contextlib.nullcontext()
+        writer = None
         if path:
             # Worker processes share the file: one writer at a time, by a lock they wait on in
             # turn, rather than SQLite's busy handler, which sleeps and retries.
-            self._writer = WriteLock(path.with_name(path.name + ".lock"))
+            writer = WriteLock(path.with_name(path.name + ".lock"))
             self._db.execute("PRAGMA busy_timeout=10000")
-            with self._writer:
+            with writer:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.executescript(_SCHEMA)
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -311,8 +278,7 @@ class SqliteStore:
             self._db.executescript(_SCHEMA)
         self._journal_count = 0
         self._journal_buffer: list[JournalEntry] = []
-        self._group: _Group | None = None
-        self._depth = 0
+        self._transactions = Transactions(self._db, writer, shared=shared, on_begin=self._write_journal)
 
     # -- resources -------------------------------------------------------------------------
 
@@ -503,6 +469,9 @@ class SqliteStore:
                 pass  # the transaction writes the buffer
 
     def _write_journal(self) -> None:
+        """Write the pending entries: run at the start of every write transaction."""
+        if not self._journal_buffer:
+            return
         entries, self._journal_buffer = self._journal_buffer, []
         self._db.executemany(
             "INSERT INTO requests (at, method, path, operation_id, status, violations) VALUES (?, ?, ?, ?, ?, ?)",
@@ -558,101 +527,20 @@ class SqliteStore:
             self._db.execute("DELETE FROM meta WHERE key = ?", (self.DISPATCHED,))
 
     def close(self) -> None:
-        self._commit_group()
+        self._transactions.close()
         self._db.close()
-        if isinstance(self._writer, WriteLock):
-            self._writer.close()
 
     # -- helpers ---------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One unit of writes, all or nothing; a unit opened inside another joins it.
-
-        Group commit: inside the server's event loop, the units of one loop iteration share one
-        SQLite transaction (each in its own savepoint), committed by a callback at the next
-        iteration; the server answers a request only after the commit that holds its writes
-        (:meth:`durable`). That is one commit for many requests. Without a running loop (tools,
-        tests), each unit commits at once. When other processes share the file, a unit groups
-        only after :meth:`ready_to_write` took the lock without blocking the loop; a unit that
-        has to wait on the lock itself (the leader's background work) commits at once, so that
-        no loop waits a whole iteration of another.
-        """
-        if self._depth:
-            yield self._db
-            return
-        self._depth += 1
-        try:
-            if self._group is None:
-                self._open_group()
-            self._db.execute("SAVEPOINT unit")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK TO unit")
-                self._db.execute("RELEASE unit")
-                raise
-            self._db.execute("RELEASE unit")
-        finally:
-            self._depth -= 1
-            if self._group is not None and self._group.done is None:
-                self._commit_group()
-
-    async def ready_to_write(self) -> None:
-        """Before a request's writes, when other processes share the file: take the write lock
-        without blocking the event loop (a busy lock is polled, not waited on), and open the
-        group that this loop iteration's writes join. The other processes' loops go on serving
-        meanwhile; the commit at the next iteration lets the lock go."""
-        if not self._shared or self._group is not None or not isinstance(self._writer, WriteLock):
-            return
-        polls = 0
-        while self._group is None and not self._writer.try_enter():
-            polls += 1
-            await asyncio.sleep(0 if polls < 8 else 0.0005)
-        if self._group is None:
-            self._open_group(locked=True)
-
-    def _open_group(self, *, locked: bool = False) -> None:
-        """Begin the write transaction; grouped over the loop iteration when ``locked`` (by
-        :meth:`ready_to_write`) or when the file is this process's alone."""
-        if not locked:
-            self._writer.__enter__()
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            if self._journal_buffer:
-                self._write_journal()
-        except BaseException:
-            self._writer.__exit__(None, None, None)
-            raise
-        try:
-            loop: asyncio.AbstractEventLoop | None = None if self._shared and not locked else asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        self._group = _Group(loop.create_future() if loop else None)
-        if loop is not None:
-            loop.call_soon(self._commit_group)
-
-    def _commit_group(self) -> None:
-        group, self._group = self._group, None
-        if group is None:
-            return
-        try:
-            self._db.execute("COMMIT")
-        except BaseException as exc:
-            self._db.execute("ROLLBACK")
-            if group.done is not None:
-                group.done.set_exception(exc)
-            raise
-        finally:
-            self._writer.__exit__(None, None, None)
-        if group.done is not None:
-            group.done.set_result(None)
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """One unit of writes, all or nothing (see :class:`~mock_server.transactions.Transactions`)."""
+        return self._transactions.unit()
 
     async def durable(self) -> None:
-        """Return once every write made so far is committed."""
-        group = self._group
-        if group is not None and group.done is not None:
-            await asyncio.shield(group.done)
+        await self._transactions.durable()
+
+    async def ready_to_write(self) -> None:
+        await self._transactions.ready_to_write()
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> Record:
