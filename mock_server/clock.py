@@ -85,9 +85,10 @@ class SystemClock:
         return datetime.now(UTC) + self._offset()
 
     def advance(self, seconds: float) -> None:
-        self._offset_read_at = -self.REREAD  # read, then write, the latest
-        self._record.set_meta(self.OFFSET, repr(self._offset().total_seconds() + seconds))
-        self._offset_read_at = -self.REREAD
+        self._offset_read_at = -self.REREAD  # from the latest offset, not the cached one
+        offset = self._offset() + timedelta(seconds=seconds)
+        self._record.set_meta(self.OFFSET, repr(offset.total_seconds()))
+        self._cached, self._offset_read_at = offset, time.monotonic()
 
     def move_to(self, moment: datetime) -> None:
         """Real time moves on its own; only a jump ahead of it shifts the clock."""
