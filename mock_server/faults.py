@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .clock import Clock
 from .errors import ApiError
+from .store import Store
 
 __all__ = ["Fault", "FaultTable", "FaultInjection"]
-
-
-class MetaStore(Protocol):
-    def get_meta(self, key: str) -> str | None: ...
-    def set_meta(self, key: str, value: str) -> None: ...
-    def update_meta(self, key: str, update: Callable[[str | None], str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -39,21 +34,21 @@ class FaultTable:
 
     KEY = "faults"
 
-    def __init__(self, store: MetaStore, rng: random.Random | None = None) -> None:
+    def __init__(self, store: Store, rng: random.Random | None = None) -> None:
         self._store = store
         self._rng = rng or random.Random()
         self._parsed: tuple[str | None, dict[str, Fault]] = (None, {})
         #: The operationIds faults may name (set by the app from its specs).
         self.known: frozenset[str] = frozenset()
 
-    def _load(self, raw: str | None) -> dict[str, Fault]:
+    def _load(self, raw: str | None) -> Mapping[str, Fault]:
         """The faults a stored value describes (parsed once per value: every request reads it)."""
         if raw != self._parsed[0]:
             self._parsed = (raw, {name: Fault(**fields) for name, fields in orjson.loads(raw or "{}").items()})
-        return dict(self._parsed[1])
+        return self._parsed[1]
 
     @staticmethod
-    def _dump(faults: dict[str, Fault]) -> str:
+    def _dump(faults: Mapping[str, Fault]) -> str:
         return orjson.dumps({name: asdict(fault) for name, fault in faults.items()}).decode()
 
     def set(self, faults: dict[str, Fault]) -> None:
@@ -79,7 +74,7 @@ class FaultTable:
         def use_one(raw: str | None) -> str:
             # Read again under the write lock: another worker may have used the last one.
             nonlocal spoiled
-            faults = self._load(raw)
+            faults = dict(self._load(raw))
             current = faults.get(operation_id)
             if current is None or current.remaining == 0:
                 return raw or "{}"
