@@ -99,19 +99,20 @@ class Outbox:
         Only what will be sent is checked against the callback schema: the body of an event
         nobody receives is not parsed at all (most of a load test's events, and its cost).
         """
+        def delivery(endpoint_id: str | None, status: str, next_at: float | None, reason: str | None = None) -> Delivery:
+            return Delivery(new_id("delivery"), event.seq, event.id, event.type, event.resource_id, endpoint_id,
+                            status, next_at, [], created, reason)
+
         endpoint, since = self._route(event, routes)
         if endpoint is None or event.seq <= since:
-            return Delivery(new_id("delivery"), event.seq, event.id, event.type, event.resource_id, None,
-                            "undeliverable", None, [], created,
+            return delivery(None, "undeliverable", None,
                             "no callback URL was registered for this event's account when it happened")
         body = orjson.loads(event.body)
         if not self._validator.is_valid(body):
             problems = "; ".join(f"{e.field or 'event'}: {e.message}" for e in schema_errors(self.schema, body))
             logger.error("event %s does not match the spec's callback schema: %s", event.id, problems)
-            return Delivery(new_id("delivery"), event.seq, event.id, event.type, event.resource_id, endpoint.id,
-                            "invalid", None, [], created, f"payload breaks the callback schema: {problems}")
-        return Delivery(new_id("delivery"), event.seq, event.id, event.type, event.resource_id, endpoint.id,
-                        "pending", now, [], created)
+            return delivery(endpoint.id, "invalid", None, f"payload breaks the callback schema: {problems}")
+        return delivery(endpoint.id, "pending", now)
 
     # -- sending ----------------------------------------------------------------------------
 
