@@ -12,6 +12,7 @@ either ``refuse``\\ s the request at once (422, on ``field``, with ``reason``) o
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,12 @@ class Step:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Outcome:
-    """What happens to a new resource: refused at once, or these steps on the clock."""
+    """What happens to a new resource: refused at once, or these steps on the clock.
+
+    Compared by identity: each rule has its own, and a broadcast's messages are grouped by it.
+    """
 
     steps: tuple[Step, ...] = ()
     refuse_field: str | None = None
@@ -81,14 +85,21 @@ class Outcome:
         return [{"state": s.state, "after": s.after, "reason": s.reason} for s in self.steps]
 
 
+#: The outcome of a resource no rule matches: it stays in its initial state.
+UNSCRIPTED = Outcome()
+
+
 @dataclass(frozen=True)
 class Rule:
     resource: str
     when: tuple[tuple[str, re.Pattern[str]], ...]
     outcome: Outcome
 
-    def matches(self, data: dict[str, Any]) -> bool:
+    def matches(self, data: dict[str, Any], skip: str | None = None) -> bool:
+        """Whether ``data`` meets every condition (but those on the field ``skip``)."""
         for name, pattern in self.when:
+            if name == skip:
+                continue
             value = data.get(name) if "." not in name else _field(data, name)
             if not pattern.search(value if type(value) is str else _text(value)):
                 return False
@@ -111,7 +122,29 @@ class Scenario:
         for rule in rules:
             if rule.matches(data):
                 return rule.outcome
-        return Outcome()
+        return UNSCRIPTED
+
+    def outcomes_for(self, resource: str, data: dict[str, Any], field: str, values: Sequence[str]) -> list[Outcome]:
+        """:meth:`outcome_for` of ``data`` with ``field`` set to each of ``values``, in order.
+
+        A broadcast's messages differ only in their recipient: the rules are narrowed on the
+        other fields once, then only their conditions on ``field`` are tried per value.
+        """
+        narrowed: list[tuple[list[re.Pattern[str]], Outcome]] = []
+        for rule in self._by_resource.get(resource, []):  # type: ignore[attr-defined]
+            if rule.matches(data, skip=field):
+                narrowed.append(([pattern for name, pattern in rule.when if name == field], rule.outcome))
+
+        def outcome(value: str) -> Outcome:
+            for patterns, outcome in narrowed:
+                for pattern in patterns:
+                    if not pattern.search(value):
+                        break
+                else:
+                    return outcome
+            return UNSCRIPTED
+
+        return [outcome(value) for value in values]
 
 
 def _field(data: dict[str, Any], dotted: str) -> Any:

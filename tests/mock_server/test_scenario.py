@@ -27,6 +27,16 @@ def test_the_default_scenario_holds_the_documented_test_values() -> None:
     assert [s.after for s in scenario.outcome_for("message", {"recipient": "+33612345678", "channel": "rcs"}).steps] == [0.3] * 3
 
 
+def test_outcomes_for_many_values_are_each_outcome_for_one() -> None:
+    scenario = load_scenario()
+    recipients = ["+33612340001", "+33612340002", "+33612345678", "+33600000001"]
+    for channel in ("sms", "rcs"):
+        data = {"channel": channel, "recipient": recipients[0]}
+        many = scenario.outcomes_for("message", data, "recipient", recipients)
+        assert many == [scenario.outcome_for("message", {**data, "recipient": r}) for r in recipients]
+    assert scenario.outcomes_for("message", {"channel": "sms"}, "recipient", []) == []
+
+
 @pytest.mark.parametrize(("text", "line", "problem"), [
     ("rules:\n  - resource: customer\n    states: [VERIFIED, ACTIVE]\n", 3, "cannot go from VERIFIED to ACTIVE"),
     ("rules:\n  - resource: customer\n    when: {siret: '('}\n    states: [VERIFIED]\n", 3, "not a valid regular expression"),
