@@ -24,7 +24,8 @@ from standardwebhooks import Webhook
 
 from .clock import format_time, wall_time
 from .errors import Conflict, NotFound
-from .platform import SINCE_PREFIX, new_id
+from .ids import new_id
+from .platform import SINCE_PREFIX
 from .spec import bundled_spec_dir, callback_schema, load_spec
 from .store import Delivery, LoggedEvent, Record
 from .validation import compile_schema, schema_errors
