@@ -15,7 +15,7 @@ import click
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from .app import LEADER_FILE, create_app, leader_file
+from .app import LEADER_FILE, app_for_server, leader_file
 from .config import Settings
 from .scenario import ScenarioError
 from .spec import API_FILES
@@ -64,7 +64,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, partner_key
             scratch = cleanup.enter_context(tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=shared_memory))
             settings = replace(settings, data_dir=Path(scratch))
         try:
-            app = create_app(settings)  # in the parent too: a bad scenario stops here, and the file gets its tables
+            app = app_for_server(settings)  # in the parent too: a bad scenario stops here, and the file gets its tables
         except ScenarioError as exc:
             raise click.UsageError(f"bad scenario: {exc}") from exc
         # Bind first so that --port 0 can print the port it got.

@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import sys
 import time
 
 import requests
@@ -53,3 +54,12 @@ def test_bad_spec_dir_is_refused_with_a_message(tmp_path):
     result = subprocess.run([*biway_mock_command(), "serve", "--spec-dir", str(tmp_path / "missing")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "does not exist" in result.stderr
+
+
+def test_a_server_process_keeps_its_startup_heap_out_of_the_collector():
+    """What serve builds at startup is frozen, and requests' objects get a larger first generation."""
+    code = ("import gc; from mock_server.app import app_for_server; from mock_server.config import Settings; "
+            "before = gc.get_freeze_count(); app_for_server(Settings()); "
+            "print(before, gc.get_freeze_count() > 50_000, gc.get_threshold()[0])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.split() == ["0", "True", "10000"]
