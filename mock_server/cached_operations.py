@@ -174,7 +174,7 @@ class _OperationResponse(AsyncResponseDecorator):
 
     def _infer_content_type(self, data: t.Any, headers: dict[str, str]) -> str | None:
         """``BaseResponseDecorator._infer_content_type``, reading the cached content types."""
-        content_type: str | None = extract_content_type(headers)
+        content_type: str | None = extract_content_type(headers) if headers else None  # mostly none: skip the walk
         produces = self.produces
         if data is not None and not produces:
             produces = ["application/json"]
