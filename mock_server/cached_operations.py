@@ -111,8 +111,9 @@ class _OperationParameters(AsyncParameterDecorator):
     """Connexion's parameter decorator for one operation, with what depends only on the
     operation worked out once: its parameter definitions, its query defaults, whether it takes a
     form. Connexion's looks them up on every request (through a context proxy), and parses the
-    request as a form even for a GET, which was a fifth of a GET. An operation that takes a form
-    keeps Connexion's decorator as it is.
+    request as a form even for a GET; with the response decorator's lookups, two fifths of a GET
+    (150 µs in-process, 91 without either). An operation that takes a form keeps Connexion's
+    decorator as it is.
 
     Per request, this is ``AsyncParameterDecorator.__call__``'s wrapper with ``prep_kwargs`` and
     ``get_arguments`` inlined, calling the same helpers.
