@@ -188,7 +188,7 @@ class RoutingPerAPI(RoutingMiddleware):
 class RouteIndex(BaseRoute):
     """Routes tried, in their order, only where the literal start of their path fits the request's.
 
-    A router tries every route in turn; with about forty paths, that walk was a seventh of a
+    A router tries every route in turn; with about forty paths, that walk was a tenth of a
     GET. The routes a path could match depend on its first two segments (``/messenger/submit``),
     so the list for each start is worked out once. Same answers as the walk: a route whose
     literal start the path does not begin with could never match it.
